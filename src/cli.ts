@@ -1,0 +1,30 @@
+import { Command, CommanderError } from 'commander';
+import pkg from '../package.json' with { type: 'json' };
+import { UsageError } from './shared/cli-support.js';
+
+const program = new Command('jakamo-kit')
+  .description('Mock OpenBOM, serve the Jakamo File Callback API from OpenBOM, and check any File Callback implementation.')
+  .version(pkg.version, '-V, --version', 'print the version')
+  .showHelpAfterError(false)
+  .exitOverride()
+  .configureOutput({ outputError: (message, write) => write(`jakamo-kit: ${message.replace(/^error: /, '').trim()}\n`) });
+
+// Each job registers its own subcommand; this file only wires them.
+const registrations: Array<(program: Command) => void> = [];
+for (const register of registrations) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeFor(error);
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version are successful exits; every other parse problem is a usage error (already printed).
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`jakamo-kit: ${message.split('\n')[0]}\n`);
+  return error instanceof UsageError ? 2 : 1;
+}
