@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { UsageError } from './shared/cli-support.js';
+import { registerFixturesCommand } from './fixtures/command.js';
 
 const program = new Command('jakamo-kit')
   .description('Mock OpenBOM, serve the Jakamo File Callback API from OpenBOM, and check any File Callback implementation.')
@@ -10,14 +11,18 @@ const program = new Command('jakamo-kit')
   .configureOutput({ outputError: (message, write) => write(`jakamo-kit: ${message.replace(/^error: /, '').trim()}\n`) });
 
 // Each job registers its own subcommand; this file only wires them.
-const registrations: Array<(program: Command) => void> = [];
+const registrations: Array<(program: Command) => void> = [registerFixturesCommand];
 for (const register of registrations) register(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  process.exitCode = exitCodeFor(error);
+// No top-level await: the single binary runs a CommonJS bundle of this file (Node's SEA supports only CommonJS).
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    process.exitCode = exitCodeFor(error);
+  }
 }
+void main();
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
