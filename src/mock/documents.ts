@@ -1,0 +1,324 @@
+/**
+ * The contract's JSON structures, built from the store's documents. Pure functions of (document, origin):
+ * file cells become absolute URLs on the origin the client used.
+ */
+import { createHash } from 'node:crypto';
+import type { CellValue, PartRevision, PropertyTable, Row, Template } from '../fixtures/types.js';
+import type { BomDoc, CatalogDoc, Entry, MockStore, OrderBomDoc, SheetDoc } from './store.js';
+
+type Cell = string | number | boolean;
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** "07 Aug 2018; 15:48:27 GMT", the format of modifiedDate/createdDate. */
+export function documentDate(epochMs: number): string {
+  const d = new Date(epochMs);
+  return `${pad2(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}; ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} GMT`;
+}
+
+const isoDate = (epochMs: number) => new Date(epochMs).toISOString();
+
+export function fileUrl(origin: string, docId: string, name: string): string {
+  return `${origin}/document/${docId}/image?filename=${encodeURIComponent(name)}`;
+}
+
+/** A cell as served: files → URL, empty image/file cell → "null", missing → "". */
+export function cellValue(value: CellValue | undefined, docId: string, origin: string): Cell {
+  if (value === undefined) return '';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return fileUrl(origin, docId, value.name);
+  return value;
+}
+
+function cellsOf(rows: Iterable<Row>, columns: string[], docId: string, origin: string): Cell[][] {
+  const cells: Cell[][] = [];
+  for (const row of rows) cells.push(columns.map((column) => cellValue(row[column], docId, origin)));
+  return cells;
+}
+
+/** A number from a cell (numbers or numeric strings); anything else counts as nothing. */
+export function numericValue(value: CellValue | undefined): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+/** Rounds away float noise (0.1 + 0.2) that a sum of prices would otherwise show. */
+const roundSum = (n: number) => Math.round(n * 1e6) / 1e6;
+
+function totalCells(rows: Row[], columns: string[], totalled: string[]): Cell[][] {
+  const sums = columns.map((column) =>
+    totalled.includes(column) ? roundSum(rows.reduce((sum, row) => sum + (numericValue(row[column]) ?? 0), 0)) : '',
+  );
+  return [sums];
+}
+
+const rowsOf = (doc: SheetDoc) => Array.from(doc.entries.values(), (entry) => entry.row);
+
+function documentHeader(doc: { id: string; name: string; created: number; modified: number; createdBy: string; modifiedBy: string }) {
+  return {
+    modifiedDate: documentDate(doc.modified),
+    createdDate: documentDate(doc.created),
+    modifiedBy: doc.modifiedBy,
+    createdBy: doc.createdBy,
+  };
+}
+
+function sheetDocument(doc: BomDoc | OrderBomDoc, columns: string[], rows: Row[], origin: string) {
+  return {
+    id: doc.id,
+    type: 'bom',
+    partNumber: doc.partNumber,
+    name: doc.name,
+    ...documentHeader(doc),
+    columns,
+    cells: cellsOf(rows, columns, doc.id, origin),
+    totalCells: totalCells(rows, columns, doc.totalColumns),
+  };
+}
+
+/** GET /bom/<id>: honours the saved view unless useView is false. */
+export function bomDocument(bom: BomDoc, origin: string, useView: boolean) {
+  const columns = useView && bom.viewColumns ? bom.viewColumns.filter((column) => bom.columns.includes(column)) : bom.columns;
+  return sheetDocument(bom, columns, rowsOf(bom), origin);
+}
+
+/** GET /orderbom/<id>: the BOM structure plus numUnits. */
+export function orderBomDocument(order: OrderBomDoc, origin: string) {
+  return { ...sheetDocument(order, order.columns, rowsOf(order), origin), numUnits: order.numUnits };
+}
+
+export function catalogDocument(catalog: CatalogDoc, origin: string) {
+  return {
+    id: catalog.id,
+    type: 'catalog',
+    name: catalog.name,
+    ...documentHeader(catalog),
+    columns: catalog.columns,
+    cells: cellsOf(rowsOf(catalog), catalog.columns, catalog.id, origin),
+  };
+}
+
+/** GET /bom/<id>/revision/<n>: the BOM structure with the revision's rows; id is the revision document's id. */
+export function bomRevisionDocument(bom: BomDoc, revisionNumber: number, origin: string) {
+  const revision = bom.revisions.find((r) => r.revisionNumber === revisionNumber);
+  if (!revision) return undefined;
+  return {
+    id: revision.id,
+    type: 'bom',
+    partNumber: bom.partNumber,
+    name: bom.name,
+    modifiedDate: documentDate(revision.created),
+    createdDate: documentDate(revision.created),
+    modifiedBy: revision.createdBy,
+    createdBy: revision.createdBy,
+    columns: bom.columns,
+    cells: cellsOf(revision.rows, bom.columns, bom.id, origin),
+    totalCells: totalCells(revision.rows, bom.columns, bom.totalColumns),
+  };
+}
+
+const QUANTITY_COLUMN = 'Quantity';
+
+/**
+ * GET /flattenedbom/<id>: every leaf part once, with its quantity multiplied through the sub-assemblies above it
+ * and summed over all the places it occurs. A row is a sub-assembly when a BOM has its part number as bomPartNumber;
+ * sub-assembly rows themselves are not listed. A missing or non-numeric Quantity counts as 1. Leaf rows keep the
+ * values of their first occurrence; columns are the top BOM's (all of them, no view).
+ */
+export function flattenedBomDocument(store: MockStore, bom: BomDoc, origin: string) {
+  const leaves = new Map<string, { row: Row; docId: string; quantity: number }>();
+  const visit = (doc: BomDoc, multiplier: number, path: Set<string>) => {
+    for (const [partNumber, entry] of doc.entries) {
+      const quantity = multiplier * (numericValue(entry.row[QUANTITY_COLUMN]) ?? 1);
+      const child = store.bomWithPartNumber(partNumber);
+      if (child && !path.has(child.id)) {
+        visit(child, quantity, new Set(path).add(child.id));
+        continue;
+      }
+      const leaf = leaves.get(partNumber);
+      if (leaf) leaf.quantity += quantity;
+      else leaves.set(partNumber, { row: entry.row, docId: doc.id, quantity });
+    }
+  };
+  visit(bom, 1, new Set([bom.id]));
+  const rows = [...leaves.values()].map(({ row, quantity }) =>
+    bom.columns.includes(QUANTITY_COLUMN) ? { ...row, [QUANTITY_COLUMN]: roundSum(quantity) } : row,
+  );
+  const docIds = [...leaves.values()].map((leaf) => leaf.docId);
+  return {
+    id: bom.id,
+    type: 'bom',
+    partNumber: bom.partNumber,
+    name: bom.name,
+    ...documentHeader(bom),
+    columns: bom.columns,
+    // File cells of a leaf point at the BOM that owns the file.
+    cells: rows.map((row, i) => bom.columns.map((column) => cellValue(row[column], docIds[i] ?? bom.id, origin))),
+    totalCells: totalCells(rows, bom.columns, bom.totalColumns),
+  };
+}
+
+// ---- listings ------------------------------------------------------------------------------------
+
+const PERMISSIONS = { status: 'active', permissionString: 'w', permission: 7 } as const;
+
+export function bomListing(bom: BomDoc) {
+  return {
+    nodeId: bom.nodeId,
+    bomId: bom.id,
+    id: bom.id,
+    name: bom.name,
+    nameuri: null,
+    user: bom.createdBy,
+    ...PERMISSIONS,
+    modifiedBy: bom.modifiedBy,
+    modified: bom.modified,
+    bomPartNumber: bom.partNumber,
+    productionBatch: false,
+    released: bom.released,
+  };
+}
+
+export function orderBomListing(order: OrderBomDoc) {
+  return {
+    nodeId: order.nodeId,
+    bomId: order.id,
+    id: order.id,
+    name: order.name,
+    numUnits: order.numUnits,
+    nameuri: null,
+    user: order.createdBy,
+    ...PERMISSIONS,
+    modifiedBy: order.modifiedBy,
+    modified: order.modified,
+    bomPartNumber: order.partNumber,
+    productionBatch: true,
+    released: order.released,
+  };
+}
+
+export function catalogListing(catalog: CatalogDoc) {
+  return {
+    nodeId: catalog.nodeId,
+    itemsId: catalog.id,
+    id: catalog.id,
+    name: catalog.name,
+    user: catalog.createdBy,
+    ...PERMISSIONS,
+    modifiedBy: catalog.modifiedBy,
+    modified: catalog.modified,
+  };
+}
+
+export function templateListing(template: Template) {
+  return {
+    templateId: template.id,
+    id: template.id,
+    name: template.name,
+    nameuri: null,
+    user: null,
+    status: 'A',
+    createdBy: template.createdBy,
+    created: template.created,
+    createdString: isoDate(template.created),
+    modified: template.modified,
+    modifiedString: isoDate(template.modified),
+  };
+}
+
+const urn = (owner: string, name: string) => `urn:openbom:name:${encodeURIComponent(owner)}:${encodeURIComponent(name)}`;
+
+export function propertyTableListing(table: PropertyTable) {
+  return {
+    _id: table.id,
+    id: table.id,
+    uri: urn(table.createdBy, table.name),
+    name: table.name,
+    createdBy: table.createdBy,
+    updatedBy: table.updatedBy,
+    created: isoDate(table.created),
+    updated: isoDate(table.updated),
+    private: table.private,
+  };
+}
+
+/** GET /propertytable/<id>: the table's properties, as in the contract's example. */
+export function propertyTableDocument(table: PropertyTable) {
+  return table.properties.map((property) => ({
+    _id: property.id,
+    id: property.id,
+    uri: urn(table.createdBy, property.name),
+    name: property.name,
+    sourcePropertyId: null,
+    privateTableId: table.id,
+    publicProperty: false,
+    status: 'A',
+    datatype: property.datatype,
+    source: 'U',
+    created_by: table.createdBy,
+    created: isoDate(property.created),
+    updated: isoDate(property.updated),
+  }));
+}
+
+// ---- item revisions ------------------------------------------------------------------------------
+
+/** A stable UUID-shaped id for a record the fixture does not name (item revision entries), so reloads keep it. */
+export function stableId(...parts: string[]): string {
+  const hex = createHash('sha1').update(parts.join('\u0000')).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** GET /catalog/<id>/revisions/partnumber/<pn>: oldest first; bomRevision describes the part's own BOM, if it has one. */
+export function itemRevisions(store: MockStore, catalog: CatalogDoc, partNumber: string, entry: Entry | undefined) {
+  if (!entry) return [];
+  const bom = store.bomWithPartNumber(partNumber);
+  return entry.revisions.map((revision: PartRevision) => ({
+    id: stableId(catalog.id, partNumber, String(revision.revisionNumber)),
+    partNumber,
+    revisionNumber: revision.revisionNumber,
+    revision: revision.revision,
+    docId: revision.docId,
+    state: revision.state,
+    bomRevision: bom
+      ? {
+          ...bomListing(bom),
+          modifiedString: isoDate(bom.modified),
+          numUnits: null,
+          revisionNumber: revision.revisionNumber,
+          revision: revision.revision,
+        }
+      : null,
+  }));
+}
+
+/** GET /catalog/<id>/revisions/merged/partnumber/<pn>: one row per revision, oldest first (structure decided in decisions-openbom.md). */
+export function mergedRevisionsDocument(catalog: CatalogDoc, partNumber: string, entry: Entry, origin: string) {
+  const first = entry.revisions[0];
+  const latest = entry.revisions.at(-1);
+  return {
+    id: catalog.id,
+    type: 'catalog',
+    name: catalog.name,
+    partNumber,
+    modifiedDate: documentDate(latest?.modified ?? catalog.modified),
+    createdDate: documentDate(first?.modified ?? catalog.created),
+    modifiedBy: latest?.modifiedBy ?? catalog.modifiedBy,
+    createdBy: first?.modifiedBy ?? catalog.createdBy,
+    columns: ['Revision', 'Revision State', ...catalog.columns],
+    cells: entry.revisions.map((revision) => [
+      revision.revision,
+      revision.state,
+      ...catalog.columns.map((column) => cellValue(revision.row[column], catalog.id, origin)),
+    ]),
+  };
+}
+
+/** GET /catalog/<id>/item?partNumber=: one row as `{ column: value }`. */
+export function rowObject(doc: SheetDoc, row: Row, origin: string): Record<string, Cell> {
+  const object: Record<string, Cell> = {};
+  for (const column of doc.columns) object[column] = cellValue(row[column], doc.id, origin);
+  return object;
+}
