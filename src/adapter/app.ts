@@ -1,0 +1,159 @@
+import { Hono, type Context } from 'hono';
+import { create as contentDisposition } from 'content-disposition';
+import { lookup as mimeType } from 'mime-types';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { silentLogger, type Logger } from '../shared/logger.js';
+import { matchesAnySecret } from '../shared/secrets.js';
+import type { AdapterConfig } from './config.js';
+import { createDocumentService } from './documents.js';
+import { toJakamoDocuments } from './mapping.js';
+import { OpenBomError, UnsafeFileUrlError, type OpenBomClient, type OpenBomFile } from './openbom-client.js';
+import { countingUpstreamCalls } from './upstream-calls.js';
+
+/** What the app reads from the configuration (a full AdapterConfig fits). */
+export type AdapterAppConfig = Pick<AdapterConfig, 'publicBaseUrl' | 'apiKeyHeader' | 'apiKeys' | 'cacheTtlSeconds' | 'mapping'> & {
+  openbom: Pick<AdapterConfig['openbom'], 'catalogs' | 'url'>;
+};
+
+export interface AdapterAppOptions {
+  config: AdapterAppConfig;
+  openbom: OpenBomClient;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+interface ErrorEntry {
+  message: string;
+  field?: string;
+}
+
+const LISTING_PATH = '/materials/documents';
+const DOWNLOAD_PATH = '/materials/documents/download';
+/** Query parameters worth logging; nothing else from the URL reaches a log line. */
+const LOGGED_PARAMS = ['materialId', 'revision', 'column', 'fileName'];
+
+/** The Jakamo File Callback API served from OpenBOM (spec/jakamo-file-callback.yaml). */
+export function createAdapterApp({ config, openbom, logger = silentLogger, clock = systemClock }: AdapterAppOptions): Hono {
+  const documents = createDocumentService({
+    openbom,
+    catalogs: config.openbom.catalogs,
+    openBomUrl: config.openbom.url,
+    mapping: config.mapping,
+    cacheTtlSeconds: config.cacheTtlSeconds,
+    clock,
+    logger,
+  });
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    // Responses carry part data or files behind a key: no cache may keep them.
+    c.header('Cache-Control', 'no-store');
+    const { upstreamCalls } = await countingUpstreamCalls(next);
+    logger.info('request', {
+      method: c.req.method,
+      path: loggablePath(c.req.url),
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      upstreamCalls,
+    });
+  });
+
+  app.use('/materials/*', async (c, next) => {
+    // Hono's header lookup ignores case; the comparison is constant-time over every accepted key.
+    if (!matchesAnySecret(c.req.header(config.apiKeyHeader), config.apiKeys)) {
+      return jakamoError(c, 401, 'Unauthorized', [{ message: `Missing or invalid API key in the ${config.apiKeyHeader} header.` }]);
+    }
+    await next();
+  });
+
+  app.get(LISTING_PATH, async (c) => {
+    const materialId = param(c, 'materialId').trim();
+    if (materialId === '') return missingParams(c, ['materialId']);
+    const revision = param(c, 'revision').trim();
+    const files = await documents.listFiles(materialId, revision);
+    return c.json({ data: toJakamoDocuments(files, config.publicBaseUrl, materialId, revision) });
+  });
+
+  // Also answers HEAD: Hono runs the GET handler and drops the body.
+  app.get(DOWNLOAD_PATH, async (c) => {
+    const missing = ['materialId', 'column', 'fileName'].filter((name) => param(c, name).trim() === '');
+    if (missing.length > 0) return missingParams(c, missing);
+    // Column and file name are compared exactly as listed; material and revision are trimmed as in the listing.
+    const materialId = param(c, 'materialId').trim();
+    const revision = param(c, 'revision').trim();
+    const column = param(c, 'column');
+    const fileName = param(c, 'fileName');
+    const file = (await documents.listFiles(materialId, revision)).find((f) => f.column === column && f.fileName === fileName);
+    const notFound = () =>
+      jakamoError(c, 404, 'Not found', [{ message: `No file "${fileName}" in column "${column}" of material ${materialId}${revision ? ` revision ${revision}` : ''}.` }]);
+    if (!file) return notFound();
+
+    let stored: OpenBomFile;
+    try {
+      stored = await openbom.openFile(file.url, { headersOnly: c.req.method === 'HEAD' });
+    } catch (error) {
+      if (error instanceof UnsafeFileUrlError) {
+        logger.warn('refused to fetch a file URL outside OpenBOM', { column, fileName });
+        return notFound();
+      }
+      if (error instanceof OpenBomError && error.status === 404) return notFound();
+      throw error;
+    }
+    c.header('Content-Type', stored.contentType ?? (mimeType(file.fileName) || 'application/octet-stream'));
+    if (stored.contentLength !== null) c.header('Content-Length', stored.contentLength);
+    c.header('Content-Disposition', contentDisposition(file.fileName));
+    // The storage stream is piped through as it arrives; the file is never held in memory.
+    return stored.body ? c.body(stored.body, 200) : c.body(null, 200);
+  });
+
+  for (const path of [LISTING_PATH, DOWNLOAD_PATH]) {
+    app.all(path, (c) => {
+      c.header('Allow', 'GET, HEAD');
+      return jakamoError(c, 405, 'Method not allowed', [{ message: `${c.req.method} is not supported here; use GET.` }]);
+    });
+  }
+
+  app.notFound((c) => jakamoError(c, 404, 'Not found', [{ message: `No such endpoint: ${c.req.method} ${c.req.path}` }]));
+
+  app.onError((error, c) => {
+    if (error instanceof OpenBomError) {
+      logger.warn('openbom failure', { reason: error.message });
+      return jakamoError(c, 502, 'Bad gateway', [{ message: `OpenBOM could not be reached or failed: ${error.message}` }]);
+    }
+    logger.error('unexpected error', { error: error instanceof Error ? error.message : String(error) });
+    return jakamoError(c, 500, 'Internal server error', [{ message: 'Something went wrong; please try again later.' }]);
+  });
+
+  return app;
+}
+
+/** The v2 error object, the one error shape of this API. */
+function jakamoError(c: Context, status: 400 | 401 | 404 | 405 | 500 | 502, message: string, errors: ErrorEntry[]) {
+  return c.json({ message, errors }, status);
+}
+
+function missingParams(c: Context, names: string[]) {
+  return jakamoError(
+    c,
+    400,
+    'Bad request',
+    names.map((field) => ({ message: `${field} is required.`, field })),
+  );
+}
+
+/** A query parameter as sent; '' when absent. */
+function param(c: Context, name: string): string {
+  return c.req.query(name) ?? '';
+}
+
+function loggablePath(url: string): string {
+  const { pathname, searchParams } = new URL(url);
+  const kept = new URLSearchParams();
+  for (const name of LOGGED_PARAMS) {
+    const value = searchParams.get(name);
+    if (value !== null) kept.set(name, value);
+  }
+  const query = kept.toString();
+  return query ? `${pathname}?${query}` : pathname;
+}

@@ -1,0 +1,138 @@
+/**
+ * OpenBOM documents → Jakamo File Callback documents. Pure functions: no I/O, no clock.
+ */
+import type { MappingConfig } from './config.js';
+
+/** A catalog row keyed by column name. */
+export type RowObject = Record<string, unknown>;
+
+/** Column names and rows of cells, as OpenBOM's catalog and merged-revision documents carry them. */
+export interface Table {
+  columns: string[];
+  cells: unknown[][];
+}
+
+/** A file cell of a part's row, with what Jakamo shows for it. */
+export interface PartFile {
+  column: string;
+  type: string;
+  fileName: string;
+  description: string;
+  /** The OpenBOM file URL from the cell; stays inside the adapter (the link Jakamo gets is the adapter's own). */
+  url: string;
+}
+
+/** The Jakamo File Callback document (one entry of `data`). */
+export interface JakamoDocument {
+  fileName: string;
+  description: string;
+  type: string;
+  link: string;
+}
+
+export interface PartLocation {
+  catalogId: string;
+  row: RowObject;
+}
+
+const FILE_PATH = /^\/document\/[^/]+\/image$/;
+
+/** `<origin>/document/<id>/image?filename=<name>` → its parts; anything else → undefined. */
+export function parseOpenBomFileUrl(value: unknown): { url: string; fileName: string } | undefined {
+  if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  const fileName = url.searchParams.get('filename');
+  if (!FILE_PATH.test(url.pathname) || !fileName || url.username || url.password) return undefined;
+  return { url: value, fileName };
+}
+
+/** Whether the adapter may fetch this URL: an OpenBOM file URL on exactly the configured OpenBOM origin (no SSRF). */
+export function isOpenBomFileUrl(value: string, openBomOrigin: string): boolean {
+  return parseOpenBomFileUrl(value) !== undefined && new URL(value).origin === new URL(openBomOrigin).origin;
+}
+
+/** Rows as objects; when a column name repeats, its first occurrence wins. */
+export function tableRows(table: Table): RowObject[] {
+  return table.cells.map((cells) => {
+    const row: RowObject = {};
+    table.columns.forEach((column, index) => {
+      if (!(column in row)) row[column] = cells[index];
+    });
+    return row;
+  });
+}
+
+/** Part number → where its current row lives; catalogs are searched in the given order and the first holding a part wins. */
+export function buildPartIndex(catalogs: Array<{ catalogId: string; table: Table }>, partNumberColumn: string): Map<string, PartLocation> {
+  const index = new Map<string, PartLocation>();
+  for (const { catalogId, table } of catalogs) {
+    for (const row of tableRows(table)) {
+      const partNumber = cellText(row[partNumberColumn]);
+      if (partNumber !== '' && !index.has(partNumber)) index.set(partNumber, { catalogId, row });
+    }
+  }
+  return index;
+}
+
+/**
+ * The files of one row: the configured file columns, or else every column holding an OpenBOM file URL.
+ * Only URLs on the OpenBOM origin count, so a listing never offers a file the adapter would refuse to fetch.
+ */
+export function filesOfRow(row: RowObject, mapping: MappingConfig, openBomOrigin: string): PartFile[] {
+  const columns = mapping.files ?? Object.keys(row).map((column) => ({ column, type: column }));
+  const description = cellText(row[mapping.descriptionColumn]);
+  return columns.flatMap(({ column, type }) => {
+    // "null" (an empty file cell), "" and anything that is not an OpenBOM file URL is skipped.
+    const value = row[column];
+    const file = typeof value === 'string' && isOpenBomFileUrl(value, openBomOrigin) ? parseOpenBomFileUrl(value) : undefined;
+    return file ? [{ column, type, fileName: file.fileName, description, url: file.url }] : [];
+  });
+}
+
+/** A cell as text: trimmed, and "" for empty cells (null, undefined, the string "null"). */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = (typeof value === 'object' ? JSON.stringify(value) : String(value)).trim();
+  return text === 'null' ? '' : text;
+}
+
+/** Position of the wanted revision in the part's revision list (matched on `revision`, as text), or -1. */
+export function findRevision(revisions: Array<{ revision?: unknown }>, wanted: string): number {
+  return revisions.findIndex((item) => cellText(item.revision) === wanted);
+}
+
+/**
+ * The row of one revision in a merged-revisions document: the row whose revision label ("Revision", or the
+ * mapped revision column) is the wanted one; failing that, the row at the revision's position in the list
+ * when the document has one row per revision.
+ */
+export function rowOfRevision(merged: Table, wanted: string, position: number, revisionCount: number, revisionColumn: string): RowObject | undefined {
+  const rows = tableRows(merged);
+  const labels = [...new Set(['Revision', revisionColumn])];
+  const byLabel = rows.find((row) => labels.some((label) => cellText(row[label]) === wanted));
+  if (byLabel) return byLabel;
+  return rows.length === revisionCount ? rows[position] : undefined;
+}
+
+/** The adapter's own download link for a file: only material, revision, column and file name, re-resolved on download. */
+export function downloadLink(publicBaseUrl: string, file: { materialId: string; revision: string; column: string; fileName: string }): string {
+  const query = new URLSearchParams({ materialId: file.materialId });
+  if (file.revision !== '') query.set('revision', file.revision);
+  query.set('column', file.column);
+  query.set('fileName', file.fileName);
+  return `${publicBaseUrl}/materials/documents/download?${query.toString()}`;
+}
+
+export function toJakamoDocuments(files: PartFile[], publicBaseUrl: string, materialId: string, revision: string): JakamoDocument[] {
+  return files.map((file) => ({
+    fileName: file.fileName,
+    description: file.description,
+    type: file.type,
+    link: downloadLink(publicBaseUrl, { materialId, revision, column: file.column, fileName: file.fileName }),
+  }));
+}
