@@ -1,0 +1,73 @@
+/** Options as the caller gives them → validated settings with defaults. Anything that makes a run impossible is a CannotRunError. */
+import { randomBytes } from 'node:crypto';
+import type { ConformanceOptions } from './types.js';
+
+/** The suite cannot run at all (bad options, nothing listening, DNS failure): one clear line, exit code 2. */
+export class CannotRunError extends Error {
+  override name = 'CannotRunError';
+}
+
+export interface Settings {
+  /** Without a trailing slash. */
+  baseUrl: string;
+  apiKeyHeader: string;
+  material: string;
+  revision?: string;
+  otherRevision?: string;
+  unknownMaterial: string;
+  /** A revision of `material` that does not exist. */
+  unknownRevision: string;
+  strict: boolean;
+  timeoutMs: number;
+  latencyBudgetMs: number;
+}
+
+export const DEFAULT_API_KEY_HEADER = 'X-API-KEY';
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_LATENCY_BUDGET_MS = 2_000;
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export function resolveSettings(options: ConformanceOptions): Settings {
+  const baseUrl = normaliseBaseUrl(options.baseUrl);
+  if (!options.apiKey) throw new CannotRunError('an API key is required (--api-key or JAKAMO_API_KEY)');
+  if (!options.material) throw new CannotRunError('a material (item number) with files is required (--material)');
+  const apiKeyHeader = options.apiKeyHeader ?? DEFAULT_API_KEY_HEADER;
+  if (!HEADER_NAME.test(apiKeyHeader)) throw new CannotRunError(`"${apiKeyHeader}" is not a valid HTTP header name`);
+  if (options.otherRevision !== undefined && options.otherRevision === (options.revision ?? '')) {
+    throw new CannotRunError('the other revision must differ from the revision');
+  }
+  const unknownMaterial = options.unknownMaterial ?? `JKCHECK-${randomBytes(6).toString('hex')}-NOSUCHITEM`;
+  if (unknownMaterial === options.material) throw new CannotRunError('the unknown material must differ from the material');
+  return {
+    baseUrl,
+    apiKeyHeader,
+    material: options.material,
+    revision: options.revision || undefined,
+    otherRevision: options.otherRevision,
+    unknownMaterial,
+    unknownRevision: `JKCHECK-${randomBytes(4).toString('hex')}-NOSUCHREV`,
+    strict: options.strict ?? false,
+    timeoutMs: positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeout'),
+    latencyBudgetMs: positive(options.latencyBudgetMs, DEFAULT_LATENCY_BUDGET_MS, 'latency budget'),
+  };
+}
+
+function normaliseBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CannotRunError(`"${raw}" is not a valid URL (expected e.g. https://plm.example.com/api/v1)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CannotRunError(`"${raw}" is not an http:// or https:// URL`);
+  if (url.username || url.password) throw new CannotRunError('the base URL must not contain credentials; pass the API key with --api-key');
+  if (url.search || url.hash) throw new CannotRunError(`the base URL must not have a query or fragment: "${raw}"`);
+  return url.href.replace(/\/+$/, '');
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new CannotRunError(`the ${name} must be a positive number of milliseconds`);
+  return value;
+}
