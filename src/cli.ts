@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { UsageError } from './shared/cli-support.js';
+import { registerCheckCommand } from '../conformance/command.js';
+import { registerServeCommand } from './adapter/command.js';
+import { registerDemoCommand } from './demo/command.js';
 import { registerFixturesCommand } from './fixtures/command.js';
+import { registerMockCommand } from './mock/command.js';
 
 const program = new Command('jakamo-kit')
   .description('Mock OpenBOM, serve the Jakamo File Callback API from OpenBOM, and check any File Callback implementation.')
@@ -11,7 +15,7 @@ const program = new Command('jakamo-kit')
   .configureOutput({ outputError: (message, write) => write(`jakamo-kit: ${message.replace(/^error: /, '').trim()}\n`) });
 
 // Each job registers its own subcommand; this file only wires them.
-const registrations: Array<(program: Command) => void> = [registerFixturesCommand];
+const registrations: Array<(program: Command) => void> = [registerMockCommand, registerServeCommand, registerFixturesCommand, registerCheckCommand, registerDemoCommand];
 for (const register of registrations) register(program);
 
 // No top-level await: the single binary runs a CommonJS bundle of this file (Node's SEA supports only CommonJS).
