@@ -7,6 +7,7 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writ
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleDefines } from './build-defines.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, 'dist', 'sea');
@@ -40,7 +41,7 @@ await build({
   logLevel: 'warning',
   // import.meta is empty in CommonJS. assets.ts only uses import.meta.url outside a SEA (to find the package
   // root on disk); inside the binary __filename is the executable's path, which is a harmless stand-in.
-  define: { 'import.meta.url': '__jkImportMetaUrl' },
+  define: { ...(await bundleDefines()), 'import.meta.url': '__jkImportMetaUrl' },
   banner: { js: "const __jkImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 

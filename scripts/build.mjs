@@ -1,5 +1,6 @@
 // Bundles the CLI into dist/cli.js, runnable with plain `node` (dependencies inlined).
 import { build } from 'esbuild';
+import { bundleDefines } from './build-defines.mjs';
 
 await build({
   entryPoints: ['src/cli.ts'],
@@ -11,6 +12,7 @@ await build({
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
+  define: await bundleDefines(),
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __jkCreateRequire } from 'node:module'; const require = __jkCreateRequire(import.meta.url);",

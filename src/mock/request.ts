@@ -69,9 +69,9 @@ export function requestTarget(c: Context): string {
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
-/** A response for JSON that is already serialized (cached documents). */
-export function jsonText(c: Context, text: string, status: 200 | 201 = 200): Response {
-  return c.body(text, status, JSON_HEADERS);
+/** A response for JSON that is already serialized, as UTF-8 bytes (cached documents). */
+export function jsonText(c: Context, json: Uint8Array<ArrayBuffer>, status: 200 | 201 = 200): Response {
+  return c.body(json, status, JSON_HEADERS);
 }
 
 /**
