@@ -7,7 +7,7 @@ import type { MockApp, MockDeps, MockEnv } from './context.js';
 import { ApiError, ConnectionDropped, MESSAGES, errorResponse } from './errors.js';
 import { FaultRules } from './faults.js';
 import { Journal } from './journal.js';
-import { createPipeline } from './pipeline.js';
+import { createPipeline, type ErrorHandler, type Route } from './pipeline.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAuthRoutes } from './routes/auth.js';
@@ -16,6 +16,7 @@ import { registerCatalogRoutes } from './routes/catalogs.js';
 import { registerFileRoutes } from './routes/files.js';
 import { registerLibraryRoutes } from './routes/library.js';
 import { registerRevisionRoutes } from './routes/revisions.js';
+import { PerMethodRouter } from './router.js';
 import { registerRowRoutes } from './routes/rows.js';
 import { StorageSigner } from './storage.js';
 import { MockStore } from './store.js';
@@ -58,8 +59,8 @@ export function createMockApp(options: MockOptions): MockApp {
     maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
   };
 
-  const app = new Hono<MockEnv>();
-  app.use('*', createPipeline(deps));
+  // Routes are declared on their own app, then served by `app` each behind the pipeline (see createPipeline).
+  const routes = new Hono<MockEnv>();
   for (const register of [
     registerAuthRoutes,
     registerBomRoutes,
@@ -70,28 +71,44 @@ export function createMockApp(options: MockOptions): MockApp {
     registerLibraryRoutes,
     registerAdminRoutes,
   ]) {
-    register(app, deps);
+    register(routes, deps);
   }
 
-  const allowedMethods = methodsByPath(app);
-  app.notFound((c) => {
-    const allowed = allowedMethods(c.req.path);
-    if (allowed.length > 0) return errorResponse(c, 405, MESSAGES.methodNotAllowed, { Allow: allowed.join(', ') });
-    return errorResponse(c, 404, MESSAGES.notFound);
-  });
-
-  app.onError((error, c) => {
+  const handleError: ErrorHandler = (error, c) => {
     // A dropped connection has no response: let it propagate so the request aborts.
     if (error instanceof ConnectionDropped) throw error;
     if (error instanceof ApiError) return errorResponse(c, error.status, error.message);
-    deps.logger.error('unexpected error in the OpenBOM mock', { method: c.req.method, path: c.req.path, error: error.message });
+    const message = error instanceof Error ? error.message : String(error);
+    deps.logger.error('unexpected error in the OpenBOM mock', { method: c.req.method, path: c.req.path, error: message });
     return errorResponse(c, 500, MESSAGES.internal);
-  });
+  };
+  const pipeline = createPipeline(deps, handleError);
+
+  const app = new Hono<MockEnv>({ router: new PerMethodRouter() });
+  const declared = new Set<string>();
+  for (const { method, path, handler } of routes.routes) {
+    // The pipeline wraps each handler: a route with its own middleware would pass through it twice.
+    const route = `${method} ${path}`;
+    if (declared.has(route)) throw new Error(`mock route ${route} has more than one handler`);
+    declared.add(route);
+    app.on(method, path, pipeline(handler as Route));
+  }
+
+  const allowedMethods = methodsByPath(routes);
+  app.notFound(
+    pipeline((c) => {
+      const allowed = allowedMethods(c.req.path);
+      if (allowed.length > 0) return errorResponse(c, 405, MESSAGES.methodNotAllowed, { Allow: allowed.join(', ') });
+      return errorResponse(c, 404, MESSAGES.notFound);
+    }),
+  );
+  // What the pipeline lets through (a dropped connection) or never sees (a failing middleware) meets the same rules.
+  app.onError(handleError);
 
   return app;
 }
 
-/** For 405s: the methods registered for a path (computed lazily from the app's own routes, GET implying HEAD). */
+/** For 405s: the methods registered for a path (computed lazily from the declared routes, GET implying HEAD). */
 function methodsByPath(app: MockApp): (path: string) => string[] {
   let router: TrieRouter<string> | undefined;
   return (path) => {

@@ -11,6 +11,11 @@ export interface FaultSpec {
   headers?: Record<string, string>;
   latencyMs?: number;
   drop?: boolean;
+  /**
+   * Sends the head with a Content-Length for the whole body, then only the first `truncate` bytes, then cuts the
+   * connection: a response broken off mid-body. A body of at most that many bytes is sent whole before the cut.
+   */
+  truncate?: number;
   /** Applies to this many matching requests, then the rule is gone. */
   times?: number;
   /** Chance (0..1) that a matching request is affected; unaffected requests do not use up `times`. */
@@ -22,13 +27,13 @@ export interface FaultRule extends FaultSpec {
 }
 
 const MAX_LATENCY_MS = 60_000;
-const KNOWN_KEYS = new Set(['method', 'path', 'status', 'body', 'headers', 'latencyMs', 'drop', 'times', 'probability']);
+const KNOWN_KEYS = new Set(['method', 'path', 'status', 'body', 'headers', 'latencyMs', 'drop', 'truncate', 'times', 'probability']);
 
 /** Validates a posted rule; every problem is a 400 naming the field. */
 export function parseFaultSpec(input: unknown): FaultSpec {
   if (!isPlainObject(input)) throw badRequest('A fault must be a JSON object.');
   for (const key of Object.keys(input)) if (!KNOWN_KEYS.has(key)) throw badRequest(`Unknown fault field "${key}".`);
-  const { method, path, status, body, headers, latencyMs, drop, times, probability } = input;
+  const { method, path, status, body, headers, latencyMs, drop, truncate, times, probability } = input;
   const spec: FaultSpec = { path: '' };
   if (typeof path !== 'string' || !path.startsWith('/')) throw badRequest('Fault "path" must be a path pattern starting with "/".');
   spec.path = path;
@@ -53,6 +58,10 @@ export function parseFaultSpec(input: unknown): FaultSpec {
     if (typeof drop !== 'boolean') throw badRequest('Fault "drop" must be true or false.');
     spec.drop = drop;
   }
+  if (truncate !== undefined) {
+    if (!Number.isInteger(truncate) || (truncate as number) < 0) throw badRequest('Fault "truncate" must be a whole number of bytes, 0 or more.');
+    spec.truncate = truncate as number;
+  }
   if (times !== undefined) {
     if (!Number.isInteger(times) || (times as number) < 1) throw badRequest('Fault "times" must be a whole number above 0.');
     spec.times = times as number;
@@ -61,9 +70,10 @@ export function parseFaultSpec(input: unknown): FaultSpec {
     if (typeof probability !== 'number' || probability < 0 || probability > 1) throw badRequest('Fault "probability" must be a number from 0 to 1.');
     spec.probability = probability;
   }
-  if (spec.status === undefined && !spec.drop && spec.latencyMs === undefined && spec.headers === undefined) {
-    throw badRequest('A fault needs at least one of "status", "latencyMs", "drop" or "headers".');
+  if (spec.status === undefined && !spec.drop && spec.latencyMs === undefined && spec.headers === undefined && spec.truncate === undefined) {
+    throw badRequest('A fault needs at least one of "status", "latencyMs", "drop", "truncate" or "headers".');
   }
+  if (spec.drop && spec.truncate !== undefined) throw badRequest('A fault cannot both drop the connection and truncate the response.');
   if ((spec.body !== undefined || spec.headers !== undefined) && spec.status === undefined && spec.drop) {
     throw badRequest('A fault that drops the connection cannot also send a body or headers.');
   }

@@ -1,73 +1,120 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Context, MiddlewareHandler, Next } from 'hono';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { limitResponse, openBomErrorShape } from '../shared/limits.js';
 import { matchesAnySecret } from '../shared/secrets.js';
 import type { MockDeps, MockEnv, NodeBindings } from './context.js';
 import { ConnectionDropped, MESSAGES, errorResponse } from './errors.js';
 import type { FaultRule } from './faults.js';
-import type { RequestKind } from './journal.js';
+import type { PendingRequest, RequestKind } from './journal.js';
 import { headerOf, requestTarget } from './request.js';
 import { STORAGE_PREFIX } from './storage.js';
+import { sendTruncated } from './truncate.js';
 
 const ADMIN_PREFIX = '/__admin';
 /** The only OpenBOM paths that need no access token. */
 const TOKENLESS_PATHS = new Set(['/login', '/token/renew']);
 
 type MockContext = Context<MockEnv>;
+type Reply = Response | Promise<Response>;
+
+/** A route as declared: it answers from the context alone (no route of the mock calls next()). */
+export type Route = (c: MockContext) => Reply;
+/** Turns what a route threw into its response (rethrowing what must abort the request). */
+export type ErrorHandler = (error: unknown, c: MockContext) => Response;
 
 /**
- * The one middleware in front of every route, in the order decided for the mock:
- * admin (own guard, nothing else) → journal → injected faults → app key (403) → rate limit (429) → access token (401)
- * → body limit (413) → route. Kept as one function so a plain GET pays for a handful of header reads and map lookups.
+ * The steps in front of every route (and of the not-found answer), in the order decided for the mock:
+ * request limits (414) → admin (own guard, nothing else) → journal → injected faults → app key (403) → rate limit (429) → access token (401)
+ * → body limit (413) → route. createMockApp wraps each route's handler with it rather than registering it as
+ * middleware: Hono then calls the one handler directly, and a GET whose route answers synchronously is answered
+ * synchronously, which @hono/node-server writes out at once, with no promise or microtask on the way.
  */
-export function createPipeline(deps: MockDeps): MiddlewareHandler<MockEnv> {
+export function createPipeline(deps: MockDeps, onError: ErrorHandler): (route: Route) => Route {
   const { journal, faults, clock } = deps;
   const authenticate = createAuthenticator(deps);
   const limitBody = bodyLimit({ maxSize: deps.maxBodyBytes, onError: (c) => errorResponse(c, 413, MESSAGES.tooLarge) });
 
-  /** On to the route, through the body limit where there can be a body; resolves to the response sent. */
-  async function route(c: MockContext, next: Next): Promise<Response> {
+  /** The route itself; what it throws becomes its response here, so that the journal records the status sent. */
+  function answer(c: MockContext, route: Route): Reply {
+    try {
+      const reply = route(c);
+      return reply instanceof Promise ? reply.catch((error: unknown) => onError(error, c)) : reply;
+    } catch (error) {
+      return onError(error, c);
+    }
+  }
+
+  /** On to the route, through the body limit where there can be a body. */
+  function proceed(c: MockContext, route: Route): Reply {
     // GET and HEAD carry no body. Skipping the limiter also keeps @hono/node-server's lightweight request from
     // being turned into a full Request (reading .body does that), a large share of a cached GET's cost.
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') {
-      await next();
-      return c.res;
-    }
-    // bodyLimit returns its 413 response, or whatever next() resolves to once the route has set c.res.
-    const result: unknown = await limitBody(c, next);
-    return result instanceof Response ? result : c.res;
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return answer(c, route);
+    return answerWithinBodyLimit(c, route);
+  }
+
+  async function answerWithinBodyLimit(c: MockContext, route: Route): Promise<Response> {
+    let response: Response | undefined;
+    // bodyLimit resolves to its 413 response, or to what next() resolves to (nothing) once the route has answered.
+    const tooLarge: unknown = await limitBody(c, async () => {
+      response = await answer(c, route);
+    });
+    if (tooLarge instanceof Response) return tooLarge;
+    if (!response) throw new Error('the body limit neither refused the request nor let the route answer');
+    return response;
   }
 
   /** Authentication for OpenBOM paths (storage URLs carry their own signature), then the route. */
-  function guardedRoute(c: MockContext, next: Next, path: string, kind: RequestKind, appKey: string | undefined, accessToken: string | undefined) {
-    return (kind === 'api' ? authenticate(c, path, appKey, accessToken) : undefined) ?? route(c, next);
+  function guardedRoute(c: MockContext, route: Route, path: string, kind: RequestKind, appKey: string | undefined, accessToken: string | undefined): Reply {
+    return (kind === 'api' ? authenticate(c, path, appKey, accessToken) : undefined) ?? proceed(c, route);
   }
 
-  return async function pipeline(c, next) {
-    const path = c.req.path;
-    if (path.startsWith(ADMIN_PREFIX)) {
-      if (deps.adminToken !== undefined && !matchesAnySecret(adminTokenOf(c), [deps.adminToken])) {
-        return errorResponse(c, 401, MESSAGES.adminToken);
+  /** Records the status in the journal as soon as it is known; 0 when the reply rejects (a dropped connection). */
+  function recorded(request: PendingRequest, reply: Reply): Reply {
+    if (!(reply instanceof Promise)) {
+      journal.finish(request, reply.status);
+      return reply;
+    }
+    return reply.then(
+      (response) => {
+        journal.finish(request, response.status);
+        return response;
+      },
+      (error: unknown) => {
+        journal.finish(request, 0);
+        throw error;
+      },
+    );
+  }
+
+  async function faulted(c: MockContext, fault: FaultRule, request: PendingRequest, proceedToRoute: () => Reply): Promise<Response> {
+    const response = await recorded(request, applyFault(c, fault, deps.limiter?.limit ?? 5, proceedToRoute));
+    // A truncated reply is written by sendTruncated, which leaves what goes out in c.res; `response` gave the journal its status.
+    return fault.truncate === undefined ? response : c.res;
+  }
+
+  return (route) =>
+    function pipeline(c) {
+      // Request limits first (an over-long URL → 414), checked here rather than as middleware: any middleware makes
+      // Hono's dispatch asynchronous, which would cost every cached GET its synchronous answer.
+      const limited = limitResponse(c, openBomErrorShape);
+      if (limited) return limited;
+      const path = c.req.path;
+      if (path.startsWith(ADMIN_PREFIX)) {
+        if (deps.adminToken !== undefined && !matchesAnySecret(adminTokenOf(c), [deps.adminToken])) {
+          return errorResponse(c, 401, MESSAGES.adminToken);
+        }
+        return proceed(c, route);
       }
-      return route(c, next);
-    }
-    const kind: RequestKind = path.startsWith(STORAGE_PREFIX) ? 'storage' : 'api';
-    const appKey = headerOf(c, 'x-openbom-appkey');
-    const accessToken = headerOf(c, 'x-openbom-accesstoken');
-    const pending = journal.start(clock.now(), c.req.method, requestTarget(c), kind, appKey, accessToken);
-    let status = 0;
-    try {
+      const kind: RequestKind = path.startsWith(STORAGE_PREFIX) ? 'storage' : 'api';
+      const appKey = headerOf(c, 'x-openbom-appkey');
+      const accessToken = headerOf(c, 'x-openbom-accesstoken');
+      const request = journal.start(clock.now(), c.req.method, requestTarget(c), kind, appKey, accessToken);
       const fault = faults.take(c.req.method, path);
-      const response = fault
-        ? await applyFault(c, fault, deps.limiter?.limit ?? 5, () => guardedRoute(c, next, path, kind, appKey, accessToken))
-        : await guardedRoute(c, next, path, kind, appKey, accessToken);
-      status = response.status;
-      return response;
-    } finally {
-      journal.finish(pending, status);
-    }
-  };
+      if (fault) return faulted(c, fault, request, () => guardedRoute(c, route, path, kind, appKey, accessToken));
+      return recorded(request, guardedRoute(c, route, path, kind, appKey, accessToken));
+    };
 }
 
 /** OpenBOM's order: app key (403), then the per-key rate limit (429), then the access token (401). Undefined: go on. */
@@ -106,11 +153,11 @@ function adminTokenOf(c: MockContext): string | undefined {
   return c.req.header('x-admin-token');
 }
 
-/** Default body of an injected status: the real service's words where it has them. */
-function faultMessage(status: number, rateLimit: number): string {
+/** Default body of an injected status: the real service's words (or its storage's) where it has them. */
+function faultMessage(status: number, rateLimit: number, storage: boolean): string {
   const messages: Partial<Record<number, string>> = {
     401: MESSAGES.accessToken,
-    403: MESSAGES.appKey,
+    403: storage ? MESSAGES.storageDenied : MESSAGES.appKey,
     404: MESSAGES.notFound,
     429: MESSAGES.rateLimited(rateLimit),
     500: MESSAGES.internal,
@@ -122,12 +169,16 @@ function faultMessage(status: number, rateLimit: number): string {
 async function applyFault(c: MockContext, fault: FaultRule, rateLimit: number, proceed: () => Response | Promise<Response>): Promise<Response> {
   if (fault.latencyMs) await sleep(fault.latencyMs);
   if (fault.drop) dropConnection(c);
+  let response: Response;
   if (fault.status !== undefined) {
-    const body = fault.body === undefined ? { error: faultMessage(fault.status, rateLimit) } : fault.body;
-    return c.body(JSON.stringify(body), fault.status as ContentfulStatusCode, { 'content-type': 'application/json', ...fault.headers });
+    const body = fault.body === undefined ? { error: faultMessage(fault.status, rateLimit, c.req.path.startsWith(STORAGE_PREFIX)) } : fault.body;
+    response = c.body(JSON.stringify(body), fault.status as ContentfulStatusCode, { 'content-type': 'application/json', ...fault.headers });
+  } else {
+    response = await proceed();
+    if (fault.headers) for (const [name, value] of Object.entries(fault.headers)) response.headers.set(name, value);
   }
-  const response = await proceed();
-  if (fault.headers) for (const [name, value] of Object.entries(fault.headers)) response.headers.set(name, value);
+  // What goes out is then c.res; `response` keeps the status for the journal.
+  if (fault.truncate !== undefined) await sendTruncated(c, response, fault.truncate);
   return response;
 }
 

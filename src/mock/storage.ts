@@ -8,15 +8,28 @@ export const STORAGE_PREFIX = '/__storage/';
  * HMAC-SHA256 over "<docId>\n<name>\n<expires>" with a secret that lives and dies with the process.
  */
 export class StorageSigner {
+  /**
+   * Lifetime of the URLs signed from now on (PATCH /__admin/settings changes it). `expires` carries whole seconds,
+   * so a URL lives between urlTtlMs − 999 and urlTtlMs ms; 0 makes every URL expired on arrival.
+   */
+  urlTtlMs: number;
+
   constructor(
     private readonly clock: Clock,
     private readonly ttlSeconds: number,
     private readonly secret: Buffer = randomBytes(32),
-  ) {}
+  ) {
+    this.urlTtlMs = ttlSeconds * 1000;
+  }
+
+  /** Back to the lifetime the mock started with. */
+  resetTtl(): void {
+    this.urlTtlMs = this.ttlSeconds * 1000;
+  }
 
   /** Path and query of a URL valid for the TTL from now. */
   signedPath(docId: string, name: string): string {
-    const expires = Math.floor(this.clock.now() / 1000) + this.ttlSeconds;
+    const expires = Math.floor((this.clock.now() + this.urlTtlMs) / 1000);
     return `${STORAGE_PREFIX}${docId}/${encodeURIComponent(name)}?expires=${expires}&signature=${this.sign(docId, name, String(expires))}`;
   }
 

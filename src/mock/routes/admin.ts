@@ -2,19 +2,28 @@ import { fixtureToYaml } from '../../fixtures/dump.js';
 import type { MockApp, MockDeps } from '../context.js';
 import { ApiError, badRequest } from '../errors.js';
 import { parseFaultSpec } from '../faults.js';
-import { readJson } from '../request.js';
+import { isPlainObject, readJson } from '../request.js';
 
 /** /__admin: reset, journal, faults, token expiry, state dump. Exempt from OpenBOM auth; guarded by the admin token in the pipeline. */
 export function registerAdminRoutes(app: MockApp, deps: MockDeps): void {
-  const { store, journal, faults, tokens, limiter } = deps;
+  const { store, journal, faults, tokens, limiter, signer } = deps;
 
-  // Data, journal and faults go back to the start; issued tokens stay valid so connected clients keep working.
+  // Data, journal, faults and settings go back to the start; issued tokens stay valid so connected clients keep working.
   app.post('/__admin/reset', (c) => {
     store.reset();
     journal.clear();
     faults.clear();
     limiter?.reset();
+    signer.resetTtl();
     return c.json({ reset: true });
+  });
+
+  const settings = () => ({ storageUrlTtlMs: signer.urlTtlMs });
+  app.get('/__admin/settings', (c) => c.json(settings()));
+  app.patch('/__admin/settings', async (c) => {
+    const changes = parseSettings(await readJson(c));
+    if (changes.storageUrlTtlMs !== undefined) signer.urlTtlMs = changes.storageUrlTtlMs;
+    return c.json(settings());
   });
 
   app.get('/__admin/requests', (c) => {
@@ -40,4 +49,19 @@ export function registerAdminRoutes(app: MockApp, deps: MockDeps): void {
 
   // The current data as fixture YAML (files inlined) that loads back unchanged.
   app.get('/__admin/state', (c) => c.body(fixtureToYaml(store.toFixture()), 200, { 'Content-Type': 'application/yaml; charset=utf-8' }));
+}
+
+/** Longest storage URL lifetime the admin API accepts: a day. */
+const MAX_STORAGE_URL_TTL_MS = 86_400_000;
+
+/** A settings change: only known fields, each checked; a problem is a 400 naming the field. */
+function parseSettings(input: unknown): { storageUrlTtlMs?: number } {
+  if (!isPlainObject(input)) throw badRequest('Settings must be a JSON object.');
+  for (const key of Object.keys(input)) if (key !== 'storageUrlTtlMs') throw badRequest(`Unknown setting "${key}".`);
+  const { storageUrlTtlMs } = input;
+  if (storageUrlTtlMs === undefined) return {};
+  if (!Number.isInteger(storageUrlTtlMs) || (storageUrlTtlMs as number) < 0 || (storageUrlTtlMs as number) > MAX_STORAGE_URL_TTL_MS) {
+    throw badRequest(`Setting "storageUrlTtlMs" must be a whole number from 0 to ${MAX_STORAGE_URL_TTL_MS}.`);
+  }
+  return { storageUrlTtlMs: storageUrlTtlMs as number };
 }
