@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { MappingConfig } from './config.js';
 import { buildPartIndex, cellText, filesOfRow, findRevision, rowOfRevision, type PartFile, type PartLocation, type RowObject } from './mapping.js';
 import { OpenBomError, type OpenBomClient } from './openbom-client.js';
-import { TtlCache } from './ttl-cache.js';
+import { createMemoryState } from './state/memory-state.js';
+import type { SharedState } from './state/shared-state.js';
 
 export interface DocumentServiceOptions {
   openbom: OpenBomClient;
@@ -15,16 +17,26 @@ export interface DocumentServiceOptions {
   cacheTtlSeconds: number;
   clock: Clock;
   logger: Logger;
+  /** Where the caches live; shared by replicas when it is Redis (default: this process's memory). */
+  state?: SharedState;
 }
 
 /** Listings are cached per (material, revision) of known parts; this bounds the memory a client can make us use. */
 const MAX_CACHED_LISTINGS = 10_000;
 
 /** Finds a part's files for a revision, with the part-number index and listings cached (single flight) for the TTL. */
-export function createDocumentService({ openbom, catalogs, openBomUrl, mapping, cacheTtlSeconds, clock, logger }: DocumentServiceOptions) {
+export function createDocumentService({ openbom, catalogs, openBomUrl, mapping, cacheTtlSeconds, clock, logger, state }: DocumentServiceOptions) {
   const ttlMs = cacheTtlSeconds * 1000;
-  const indexCache = new TtlCache<Map<string, PartLocation>>({ ttlMs, clock, maxEntries: 1 });
-  const listingCache = new TtlCache<PartFile[]>({ ttlMs, clock, maxEntries: MAX_CACHED_LISTINGS });
+  const caches = state ?? createMemoryState();
+  // Replicas share a cache only when they fill it alike: its name carries the settings that shape the values.
+  const shape = createHash('sha256').update(JSON.stringify([catalogs, openBomUrl, mapping])).digest('hex').slice(0, 12);
+  const indexCache = caches.cache<Map<string, PartLocation>>(`index:${shape}`, {
+    ttlMs,
+    clock,
+    maxEntries: 1,
+    codec: { encode: (index) => [...index], decode: (entries) => new Map(entries as Array<[string, PartLocation]>) },
+  });
+  const listingCache = caches.cache<PartFile[]>(`listing:${shape}`, { ttlMs, clock, maxEntries: MAX_CACHED_LISTINGS });
 
   function partIndex(): Promise<Map<string, PartLocation>> {
     return indexCache.get('index', async () => {

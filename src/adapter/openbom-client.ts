@@ -1,7 +1,10 @@
 import { systemClock, type Clock } from '../shared/clock.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
-import { SlidingWindowLimiter, realSleep, type Sleep } from './limiter.js';
+import { ArrivalGuard } from './arrival-guard.js';
+import { realSleep, type Sleep } from './limiter.js';
 import { isOpenBomFileUrl } from './mapping.js';
+import { createMemoryState } from './state/memory-state.js';
+import { SharedStateUnavailableError, type SharedState, type StoredTokens } from './state/shared-state.js';
 import { noteUpstreamCall } from './upstream-calls.js';
 
 /** A catalog or merged-revisions document: column names and rows of cells in that order. */
@@ -37,7 +40,7 @@ export interface OpenBomClient {
    * Fetches a file cell's URL (`<openbom>/document/<id>/image?filename=…`), follows OpenBOM's redirect to its storage
    * without any OpenBOM header, and hands back the storage response's stream. Refuses any other URL (UnsafeFileUrlError).
    */
-  openFile(fileUrl: string, options?: { headersOnly?: boolean }): Promise<OpenBomFile>;
+  openFile(fileUrl: string, options?: { headersOnly?: boolean; signal?: AbortSignal }): Promise<OpenBomFile>;
 }
 
 /** OpenBOM answered with an error, or could not be reached within the retry budget. */
@@ -78,13 +81,8 @@ export interface OpenBomClientOptions {
   random?: () => number;
   /** The limiter's window; a little over 1000 ms so network jitter cannot squeeze N+1 arrivals into one second. */
   windowMs?: number;
-}
-
-interface Tokens {
-  access: string;
-  refresh: string | undefined;
-  /** When to renew: shortly before the access token expires. */
-  renewAt: number;
+  /** Where tokens and the limiter live; shared by replicas when it is Redis (default: this process's memory). */
+  state?: SharedState;
 }
 
 const BACKOFF_BASE_MS = 250;
@@ -106,22 +104,34 @@ export function createOpenBomClient(options: OpenBomClientOptions): OpenBomClien
   const logger = options.logger ?? silentLogger;
   const { maxRetries, timeoutMs } = options;
   const base = new URL(options.baseUrl.replace(/\/+$/, '') + '/');
-  const limiter = new SlidingWindowLimiter({ limit: options.requestsPerSecond, windowMs: options.windowMs ?? 1050, clock, sleep });
-
-  let tokens: Tokens | undefined;
-  let authenticating: Promise<Tokens> | undefined;
+  const state = options.state ?? createMemoryState();
+  const limiter = state.limiter({ limit: options.requestsPerSecond, windowMs: options.windowMs ?? 1050, clock, sleep, maxRequestMs: timeoutMs });
+  const arrivals = new ArrivalGuard({ limit: options.requestsPerSecond, windowMs: options.windowMs ?? 1050, clock, sleep });
+  /** A permit to send (see ArrivalGuard); a caller that gave up while waiting gets an OpenBomError. */
+  const arrivalPermit = (signal: AbortSignal | undefined) =>
+    arrivals.take(signal).catch(() => {
+      throw new OpenBomError('the caller gave up while waiting for its turn at OpenBOM');
+    });
 
   const apiUrl = (path: string) => new URL(path.replace(/^\//, ''), base).toString();
 
   /** Sends one request to OpenBOM with the limiter, timeouts and retries; `read` turns the answer into a value. */
   async function send<T>(
-    request: { method: 'GET' | 'POST'; url: string; body?: unknown; authenticated: boolean; label: string },
+    request: { method: 'GET' | 'POST'; url: string; body?: unknown; authenticated: boolean; label: string; signal?: AbortSignal },
     read: (response: Response) => Promise<T>,
   ): Promise<T> {
     let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
       const usedToken = request.authenticated ? (await currentTokens()).access : undefined;
-      await limiter.acquire();
+      const arrived = await arrivalPermit(request.signal);
+      const limited = await limiter.acquire().catch((error: unknown) => {
+        arrived();
+        throw error;
+      });
+      const answered = () => {
+        arrived();
+        limited();
+      };
       const headers: Record<string, string> = { 'X-OpenBOM-AppKey': options.appKey, Accept: 'application/json' };
       if (usedToken) headers['X-OpenBOM-AccessToken'] = usedToken;
       if (request.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -135,7 +145,7 @@ export function createOpenBomClient(options: OpenBomClientOptions): OpenBomClien
         if (response.ok || (response.status >= 300 && response.status < 400)) return { value: await read(response) };
         await response.body?.cancel();
         return { status: response.status, retryAfter: response.headers.get('retry-after') };
-      });
+      }).finally(answered);
       if ('value' in outcome) return outcome.value;
 
       const retriesLeft = attempt < maxRetries;
@@ -157,7 +167,7 @@ export function createOpenBomClient(options: OpenBomClientOptions): OpenBomClien
         if (waitMs > MAX_RETRY_AFTER_MS) throw new OpenBomError(`OpenBOM rate limit: asked to wait ${waitMs} ms (${request.label})`, 429);
         // The limit is per app key: hold back every request, not only this one.
         logger.warn('openbom rate limited', { upstream: request.label, attempt: attempt + 1, waitMs });
-        limiter.pauseFor(waitMs);
+        await limiter.pauseFor(waitMs);
         continue;
       }
       if (status >= 500 && retriesLeft) {
@@ -213,40 +223,34 @@ export function createOpenBomClient(options: OpenBomClientOptions): OpenBomClien
     });
   }
 
-  async function currentTokens(): Promise<Tokens> {
-    if (tokens && clock.now() < tokens.renewAt) return tokens;
-    return authenticate();
+  const isFresh = (current: StoredTokens | undefined): current is StoredTokens => current !== undefined && clock.now() < current.renewAt;
+
+  /** The stored tokens while fresh; otherwise one caller (one replica) renews them and the others wait for it. */
+  async function currentTokens(): Promise<StoredTokens> {
+    const stored = await state.tokens.get();
+    return isFresh(stored) ? stored : state.tokens.renew(isFresh, obtainTokens);
   }
 
-  /** Renews (or logs in again) unless another request already replaced the refused token. */
+  /** Renews (or logs in again) unless another request or replica already replaced the refused token. */
   async function reauthenticate(refused: string): Promise<void> {
-    if (tokens?.access === refused) tokens = { ...tokens, renewAt: 0 };
-    await currentTokens();
+    await state.tokens.renew((current): current is StoredTokens => isFresh(current) && current.access !== refused, obtainTokens);
   }
 
-  /** Single flight: concurrent requests share one renewal or login. */
-  function authenticate(): Promise<Tokens> {
-    authenticating ??= (async () => {
+  /** A renewal with the refresh token when there is one; a login when there is none or the renewal fails. */
+  async function obtainTokens(current: StoredTokens | undefined): Promise<StoredTokens> {
+    const refresh = current?.refresh;
+    if (refresh) {
       try {
-        const refresh = tokens?.refresh;
-        if (refresh) {
-          try {
-            tokens = await requestTokens('/token/renew', { refresh_token: refresh }, refresh);
-            return tokens;
-          } catch (error) {
-            logger.warn('openbom token renewal failed; logging in again', { reason: (error as Error).message });
-          }
-        }
-        tokens = await requestTokens('/login', { username: options.username, password: options.password }, undefined);
-        return tokens;
-      } finally {
-        authenticating = undefined;
+        return await requestTokens('/token/renew', { refresh_token: refresh }, refresh);
+      } catch (error) {
+        if (error instanceof SharedStateUnavailableError) throw error;
+        logger.warn('openbom token renewal failed; logging in again', { reason: (error as Error).message });
       }
-    })();
-    return authenticating;
+    }
+    return requestTokens('/login', { username: options.username, password: options.password }, undefined);
   }
 
-  async function requestTokens(path: string, body: unknown, previousRefresh: string | undefined): Promise<Tokens> {
+  async function requestTokens(path: string, body: unknown, previousRefresh: string | undefined): Promise<StoredTokens> {
     const label = `POST ${path}`;
     const data = await send({ method: 'POST', url: apiUrl(path), body, authenticated: false, label }, async (response) => {
       if (response.status !== 200) throw new OpenBomError(`OpenBOM answered HTTP ${response.status} (${label})`, response.status);
@@ -258,10 +262,13 @@ export function createOpenBomClient(options: OpenBomClientOptions): OpenBomClien
     }
     const lifetimeMs = typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in * 1000 : 3_600_000;
     logger.info('openbom authenticated', { via: path, expiresInSeconds: lifetimeMs / 1000 });
+    const refresh = typeof answer.refresh_token === 'string' && answer.refresh_token !== '' ? answer.refresh_token : previousRefresh;
+    const now = clock.now();
     return {
       access: answer.access_token,
-      refresh: typeof answer.refresh_token === 'string' && answer.refresh_token !== '' ? answer.refresh_token : previousRefresh,
-      renewAt: clock.now() + lifetimeMs - Math.min(RENEW_MARGIN_MS, lifetimeMs / 10),
+      ...(refresh !== undefined ? { refresh } : {}),
+      renewAt: now + lifetimeMs - Math.min(RENEW_MARGIN_MS, lifetimeMs / 10),
+      expiresAt: now + lifetimeMs,
     };
   }
 
@@ -338,19 +345,28 @@ export function createOpenBomClient(options: OpenBomClientOptions): OpenBomClien
     },
     getMergedRevisions: (catalogId, partNumber) =>
       getTable(`/catalog/${encodeURIComponent(catalogId)}/revisions/merged/partnumber/${encodeURIComponent(partNumber)}`),
-    async openFile(fileUrl, { headersOnly = false } = {}) {
+    async openFile(fileUrl, { headersOnly = false, signal } = {}) {
       if (!isOpenBomFileUrl(fileUrl, base.origin)) throw new UnsafeFileUrlError('not an OpenBOM file URL on the configured origin');
       const label = `GET ${new URL(fileUrl).pathname}`;
-      const target = await send({ method: 'GET', url: fileUrl, authenticated: true, label }, async (response) => {
-        const location = response.headers.get('location');
-        if (response.status >= 300 && response.status < 400 && location) {
+      const redirect = () =>
+        send({ method: 'GET', url: fileUrl, authenticated: true, label, signal }, async (response) => {
+          const location = response.headers.get('location');
+          if (response.status >= 300 && response.status < 400 && location) {
+            await response.body?.cancel();
+            return new URL(location, fileUrl).toString();
+          }
           await response.body?.cancel();
-          return new URL(location, fileUrl).toString();
-        }
-        await response.body?.cancel();
-        throw new OpenBomError(`OpenBOM answered HTTP ${response.status} without a redirect to storage (${label})`, response.status);
-      });
-      return fetchStorage(target, headersOnly);
+          throw new OpenBomError(`OpenBOM answered HTTP ${response.status} without a redirect to storage (${label})`, response.status);
+        });
+      try {
+        return await fetchStorage(await redirect(), headersOnly);
+      } catch (error) {
+        // A presigned URL can expire between OpenBOM's 302 and our fetch (a slow queue, clock skew): storage then
+        // answers 403. One fresh redirect from OpenBOM, rather than failing a download that can still succeed.
+        if (!(error instanceof OpenBomError && error.status === 403)) throw error;
+        logger.warn('openbom storage refused the redirect; asking for a fresh one', { upstream: label });
+        return fetchStorage(await redirect(), headersOnly);
+      }
     },
   };
 }

@@ -7,6 +7,12 @@ export interface TtlCacheOptions {
   maxEntries?: number;
 }
 
+/** A loaded value and how long it stays fresh. */
+export interface Fresh<V> {
+  value: V;
+  ttlMs: number;
+}
+
 /**
  * Caches loaded values for a time and shares one load among identical concurrent requests (single flight).
  * Failed loads are not cached: the next request tries again.
@@ -18,6 +24,11 @@ export class TtlCache<V> {
   constructor(private readonly options: TtlCacheOptions) {}
 
   get(key: string, load: () => Promise<V>): Promise<V> {
+    return this.getFresh(key, async () => ({ value: await load(), ttlMs: this.options.ttlMs }));
+  }
+
+  /** Like get, for a loader that knows how long its value stays fresh (e.g. the time left on a shared copy). */
+  getFresh(key: string, load: () => Promise<Fresh<V>>): Promise<V> {
     const cached = this.values.get(key);
     if (cached && cached.expiresAt > this.options.clock.now()) return Promise.resolve(cached.value);
     const inFlight = this.loading.get(key);
@@ -27,11 +38,11 @@ export class TtlCache<V> {
     return promise;
   }
 
-  private async load(key: string, load: () => Promise<V>): Promise<V> {
+  private async load(key: string, load: () => Promise<Fresh<V>>): Promise<V> {
     try {
-      const value = await load();
+      const { value, ttlMs } = await load();
       this.values.delete(key);
-      this.values.set(key, { value, expiresAt: this.options.clock.now() + this.options.ttlMs });
+      this.values.set(key, { value, expiresAt: this.options.clock.now() + ttlMs });
       this.evictOverflow();
       return value;
     } finally {
