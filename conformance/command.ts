@@ -24,6 +24,8 @@ interface CheckSettings {
   only?: string[];
   timeout?: number;
   latencyBudget?: number;
+  v2?: boolean;
+  supplier?: string;
 }
 
 type Kind = 'string' | 'boolean' | 'positive' | 'list' | 'reporter';
@@ -41,6 +43,8 @@ const CONFIG_KEYS: Record<keyof CheckSettings, Kind> = {
   only: 'list',
   timeout: 'positive',
   latencyBudget: 'positive',
+  v2: 'boolean',
+  supplier: 'string',
 };
 
 const parseList = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -62,6 +66,8 @@ export function registerCheckCommand(program: Command): void {
     .option('--only <ids>', 'comma-separated check ids to run (a trailing * selects by prefix, e.g. input.*)', parseList)
     .option('--timeout <ms>', 'per request (default 10000)', parsePositiveInt)
     .option('--latency-budget <ms>', 'p95 budget of latency.p95 (default 2000)', parsePositiveInt)
+    .option('--v2', 'also run the v2 supplier-document checks (v2.*); they create and delete test documents under --supplier')
+    .option('--supplier <id>', 'a supplier id the v2 checks may create, replace and delete uniquely named documents under')
     .option('--config <file>', 'YAML file with the same settings as camelCase keys (flags win)')
     .action(async (baseUrl: string | undefined, flags: CheckSettings & { config?: string }) => {
       const { config, ...given } = flags;
@@ -89,6 +95,8 @@ async function runCheckCommand(settings: CheckSettings): Promise<void> {
     strict: settings.strict,
     timeoutMs: settings.timeout,
     latencyBudgetMs: settings.latencyBudget,
+    v2: settings.v2,
+    supplier: settings.supplier,
     onProgress: process.stderr.isTTY ? showProgress : undefined,
   };
   let report;

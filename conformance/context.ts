@@ -24,7 +24,7 @@ export interface CheckContext {
   listingUrl(query?: Query): string;
   /** Sends a request (never cached). */
   send(request: ExchangeRequest): Promise<Exchange>;
-  /** Sends a request once per run; checks asking for the same URL and credentials share the answer. */
+  /** Sends a request without a body once per run; checks asking for the same method, URL and credentials share the answer. */
   sendOnce(request: ExchangeRequest): Promise<Exchange>;
   /** The listing of `--material` (and `--revision`) with the key, requested once per run. */
   listing(): Promise<Listing>;
@@ -54,7 +54,7 @@ export function createCheckContext(options: ContextOptions): CheckContext {
   });
   const shared = new Map<string, Promise<Exchange>>();
   const sendOnce = (request: ExchangeRequest) => {
-    const key = `${request.auth} ${request.bodyLimit ?? ''} ${request.url}`;
+    const key = `${request.method ?? 'GET'} ${request.auth} ${request.bodyLimit ?? ''} ${request.url}`;
     let pending = shared.get(key);
     if (!pending) {
       pending = send(request);

@@ -10,6 +10,11 @@ export type Auth = 'key' | 'none' | 'wrong-key';
 export interface ExchangeRequest {
   url: string;
   auth: Auth;
+  /** Default GET. */
+  method?: string;
+  /** A request body, sent as `application/json` unless `contentType` says otherwise. */
+  body?: string | Uint8Array<ArrayBuffer>;
+  contentType?: string;
   /** Stop reading the body after this many bytes (downloads need only their first bytes). */
   bodyLimit?: number;
 }
@@ -20,6 +25,8 @@ export interface ReceivedResponse {
   contentType: string;
   /** The bytes read, decoded as UTF-8 (lossy for binary content). */
   text: string;
+  /** The bytes read, as received. */
+  body: Uint8Array;
   bytes: number;
   /** False when reading stopped at the body limit. */
   complete: boolean;
@@ -59,11 +66,13 @@ async function exchange(options: HttpClientOptions, request: ExchangeRequest): P
   const headers: Record<string, string> = { accept: 'application/json, */*' };
   if (request.auth === 'key') headers[options.apiKeyHeader] = options.apiKey;
   if (request.auth === 'wrong-key') headers[options.apiKeyHeader] = options.wrongKey;
-  const recorded: RecordedRequest = { method: 'GET', url: request.url, headers };
+  if (request.body !== undefined) headers['content-type'] = request.contentType ?? 'application/json';
+  const method = request.method ?? 'GET';
+  const recorded: RecordedRequest = { method, url: request.url, headers };
   const started = performance.now();
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
-    const response = await options.fetch(request.url, { method: 'GET', headers, redirect: 'manual', signal });
+    const response = await options.fetch(request.url, { method, headers, body: request.body, redirect: 'manual', signal });
     const body = await readBody(response, request.bodyLimit ?? LISTING_BODY_LIMIT);
     const responseHeaders = Object.fromEntries(response.headers);
     return {
@@ -73,6 +82,7 @@ async function exchange(options: HttpClientOptions, request: ExchangeRequest): P
         headers: responseHeaders,
         contentType: responseHeaders['content-type'] ?? '',
         text: new TextDecoder().decode(body.bytes),
+        body: body.bytes,
         bytes: body.bytes.byteLength,
         complete: body.complete,
       },

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mask } from '../src/shared/secrets.js';
-import { checks as allChecks, type Check, type Outcome } from './checks/index.js';
+import { checks as allChecks, v2Checks, type Check, type Outcome } from './checks/index.js';
 import { createCheckContext, type CheckContext } from './context.js';
 import type { ReceivedResponse } from './http.js';
 import { CannotRunError, resolveSettings } from './settings.js';
@@ -17,7 +17,7 @@ const REPORT_BODY_CHARS = 4096;
 
 export async function runConformance(options: ConformanceOptions): Promise<Report> {
   const settings = resolveSettings(options);
-  const selected = selectChecks(options.only);
+  const selected = selectChecks(options.only, settings.v2 !== undefined);
   const toRun = withDependencies(selected);
   const ctx = createCheckContext({
     settings,
@@ -57,15 +57,19 @@ export function exitCodeFor(report: Report): 0 | 1 {
 
 export const checkIds = (): string[] => allChecks.map((check) => check.id);
 
-function selectChecks(only: string[] | undefined): Check[] {
-  if (!only || only.length === 0) return [...allChecks];
+/** The checks to report: all of them, or those `only` names; the v2 checks only when v2 is on. */
+function selectChecks(only: string[] | undefined, v2: boolean): Check[] {
+  const available = v2 ? allChecks : allChecks.filter((check) => !v2Checks.includes(check));
+  if (!only || only.length === 0) return [...available];
   const matches = (pattern: string, id: string) => (pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === pattern);
   const unknown = only.filter((pattern) => !allChecks.some((check) => matches(pattern, check.id)));
   if (unknown.length > 0) {
     const areas = [...new Set(allChecks.map((check) => `${check.id.split('.')[0]}.*`))].join(', ');
     throw new CannotRunError(`unknown check id(s): ${unknown.join(', ')} (areas: ${areas})`);
   }
-  return allChecks.filter((check) => only.some((pattern) => matches(pattern, check.id)));
+  const needV2 = only.filter((pattern) => !available.some((check) => matches(pattern, check.id)));
+  if (needV2.length > 0) throw new CannotRunError(`${needV2.join(', ')}: the v2 checks run only with --v2 --supplier ID`);
+  return available.filter((check) => only.some((pattern) => matches(pattern, check.id)));
 }
 
 function checkById(id: string): Check {
@@ -125,7 +129,7 @@ function toResult(check: Check, outcome: Outcome, durationMs: number): CheckResu
     status: outcome.status,
     title: check.title,
     message: outcome.message,
-    ...(outcome.status === 'fail' ? { jakamoUserSees: outcome.jakamoUserSees } : {}),
+    ...(outcome.status === 'fail' && outcome.jakamoUserSees !== undefined ? { jakamoUserSees: outcome.jakamoUserSees } : {}),
     why: check.why,
     ...(exchange ? { request: exchange.request } : {}),
     ...(exchange?.response ? { response: recordResponse(exchange.response) } : {}),

@@ -1,6 +1,7 @@
 /**
- * The listing schema, taken from spec/jakamo-file-callback.yaml (components.schemas.DocumentList / Document)
- * at start-up, so the suite checks exactly what the spec says — from the package on disk or the single binary.
+ * The schemas of spec/jakamo-file-callback.yaml (the listing's DocumentList / Document, the error object, the v2
+ * supplier documents), loaded at start-up, so the suite checks exactly what the spec says — from the package on
+ * disk or the single binary.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -21,28 +22,43 @@ export interface DocumentList {
   data: Document[];
 }
 
-let validator: ValidateFunction<DocumentList> | undefined;
+let specSchemas: { ajv: Ajv; names: Set<string> } | undefined;
+const validators = new Map<string, ValidateFunction>();
 
-function documentListValidator(): ValidateFunction<DocumentList> {
-  if (validator) return validator;
+/** The validator of `components.schemas[name]` of the spec, compiled once. */
+function specValidator(name: string): ValidateFunction {
+  let validate = validators.get(name);
+  if (validate) return validate;
+  specSchemas ??= loadSpecSchemas();
+  if (!specSchemas.names.has(name)) throw new Error(`${SPEC_PATH} has no components.schemas.${name}`);
+  validate = specSchemas.ajv.compile({ $ref: `${SPEC_ID}#/components/schemas/${name}` });
+  validators.set(name, validate);
+  return validate;
+}
+
+function loadSpecSchemas(): { ajv: Ajv; names: Set<string> } {
   const spec = YAML.parse(readAsset(SPEC_PATH).toString('utf8')) as { components?: { schemas?: Record<string, unknown> } };
   const schemas = spec.components?.schemas;
-  if (!schemas?.DocumentList || !schemas.Document) throw new Error(`${SPEC_PATH} has no components.schemas.DocumentList/Document`);
+  if (!schemas) throw new Error(`${SPEC_PATH} has no components.schemas`);
   const ajv = new Ajv({ allErrors: true });
   // ajv-formats is CommonJS: under ESM its default import is module.exports, which carries the plugin as `.default`.
   addFormatsModule.default(ajv);
   // The spec's `$ref: '#/components/schemas/…'` resolve inside this document, as they do in the spec itself.
   ajv.addKeyword('components');
   ajv.addSchema({ $id: SPEC_ID, components: { schemas } });
-  validator = ajv.compile<DocumentList>({ $ref: `${SPEC_ID}#/components/schemas/DocumentList` });
-  return validator;
+  return { ajv, names: new Set(Object.keys(schemas)) };
 }
 
-/** Problems with a listing body, one readable line each (e.g. "/data/0: must have required property 'description'"); empty when valid. */
-export function documentListProblems(body: unknown): string[] {
-  const validate = documentListValidator();
-  if (validate(body)) return [];
+/** Problems with a value against a schema of the spec, one readable line each (e.g. "/data/0: must have required property 'description'"); empty when valid. */
+export function schemaProblems(name: string, value: unknown): string[] {
+  const validate = specValidator(name);
+  if (validate(value)) return [];
   return (validate.errors ?? []).map((error) => `${error.instancePath || '(body)'}: ${error.message ?? error.keyword}`);
+}
+
+/** Problems with a listing body against DocumentList; empty when valid. */
+export function documentListProblems(body: unknown): string[] {
+  return schemaProblems('DocumentList', body);
 }
 
 export function isDocumentList(body: unknown): body is DocumentList {

@@ -20,6 +20,15 @@ export interface Settings {
   strict: boolean;
   timeoutMs: number;
   latencyBudgetMs: number;
+  /** With `v2`: the supplier the v2 checks work under, one that does not exist, and a marker unique to this run. */
+  v2?: V2Settings;
+}
+
+export interface V2Settings {
+  supplier: string;
+  unknownSupplier: string;
+  /** In the name of every document the run creates, so its checks find (and delete) exactly their own. */
+  runMarker: string;
 }
 
 export const DEFAULT_API_KEY_HEADER = 'X-API-KEY';
@@ -50,6 +59,18 @@ export function resolveSettings(options: ConformanceOptions): Settings {
     strict: options.strict ?? false,
     timeoutMs: positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeout'),
     latencyBudgetMs: positive(options.latencyBudgetMs, DEFAULT_LATENCY_BUDGET_MS, 'latency budget'),
+    ...(options.v2 ? { v2: v2Settings(options.supplier) } : {}),
+  };
+}
+
+function v2Settings(supplier: string | undefined): V2Settings {
+  if (!supplier) throw new CannotRunError('the v2 checks need a supplier id to create test documents under (--supplier)');
+  // The v2 contract's `supplier-id` is a path segment; one that cannot be one would test the URL, not the server.
+  if (/[\s/?#%]/.test(supplier)) throw new CannotRunError(`"${supplier}" is not usable as a supplier id (no spaces, /, ?, # or %)`);
+  return {
+    supplier,
+    unknownSupplier: `JKCHECK-${randomBytes(6).toString('hex')}-NOSUCHSUPPLIER`,
+    runMarker: `jkcheck-${randomBytes(4).toString('hex')}`,
   };
 }
 

@@ -25,6 +25,10 @@ export interface ConformanceOptions {
   timeoutMs?: number;
   /** p95 budget for `latency.p95`; default 2000. */
   latencyBudgetMs?: number;
+  /** Adds the v2 supplier-document checks (`v2.*`); they need `supplier`. */
+  v2?: boolean;
+  /** A supplier id the v2 checks may create, replace and delete uniquely named documents under (they delete what they create). */
+  supplier?: string;
   /** Default the global fetch. */
   fetch?: typeof globalThis.fetch;
   /** Called after each check finishes (progress display). */
@@ -59,7 +63,7 @@ export interface CheckResult {
   status: Status;
   title: string;
   message: string;
-  /** On failures: what a Jakamo user sees, in Jakamo's words where Jakamo has any. */
+  /** On failures: what a Jakamo user sees, in Jakamo's words where Jakamo has any; absent where the contract does not say (v2). */
   jakamoUserSees?: string;
   /** The rule the check enforces, cited from the File Callback API contract. */
   why: string;

@@ -8,8 +8,13 @@ import { revisionChecks } from './revision.js';
 import type { Check } from './support.js';
 import { transportChecks } from './transport.js';
 import { unknownChecks } from './unknown.js';
+import { v2DocumentChecks } from './v2.js';
+import { v2HostileChecks } from './v2-hostile.js';
 
 export type { Check, Outcome } from './support.js';
+
+/** The v2 supplier-document checks: reported only when the run asks for them (--v2 --supplier ID). */
+export const v2Checks: readonly Check[] = [...v2DocumentChecks, ...v2HostileChecks];
 
 export const checks: readonly Check[] = [
   ...listingChecks,
@@ -20,4 +25,5 @@ export const checks: readonly Check[] = [
   ...inputChecks,
   ...latencyChecks,
   ...transportChecks,
+  ...v2Checks,
 ];

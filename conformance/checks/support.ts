@@ -5,7 +5,7 @@ import type { Severity } from '../types.js';
 
 export type Outcome =
   | { status: 'pass'; message: string; exchange?: Exchange }
-  | { status: 'fail'; message: string; jakamoUserSees: string; exchange?: Exchange }
+  | { status: 'fail'; message: string; jakamoUserSees?: string; exchange?: Exchange }
   | { status: 'skip'; message: string; exchange?: Exchange };
 
 export interface Check {
@@ -24,6 +24,8 @@ export interface Check {
 
 export const pass = (message: string, exchange?: Exchange): Outcome => ({ status: 'pass', message, exchange });
 export const fail = (message: string, jakamoUserSees: string, exchange?: Exchange): Outcome => ({ status: 'fail', message, jakamoUserSees, exchange });
+/** A failure where the contract does not say what a Jakamo user sees (the v2 checks): the result has no jakamoUserSees. */
+export const failUnseen = (message: string, exchange?: Exchange): Outcome => ({ status: 'fail', message, exchange });
 export const skip = (message: string, exchange?: Exchange): Outcome => ({ status: 'skip', message, exchange });
 
 /** Jakamo's own words (File Callback API v1 §4). */
@@ -52,7 +54,7 @@ export function looksLikeLogin(location: string | undefined): boolean {
 }
 
 /** Error pages and stack traces of common stacks: they leak internals and show the input reached code that did not expect it. */
-const LEAK_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
+export const LEAK_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
   ['a Node.js stack trace', /\bat Object\.<anonymous>|\n\s+at (?:async )?(?:[^\n(]+ \()?(?:file:\/\/|node:|\/|[A-Za-z]:\\)[^\n)]*:\d+:\d+\)?/],
   ['a Python traceback', /Traceback \(most recent call last\)/],
   ['a PHP error', /\b(?:Fatal error|Parse error)(?:<\/b>)?:|<b>Warning<\/b>:|\bWarning: .+ on line \d+|Stack trace:\s*#0 |PHP (?:Fatal error|Warning|Notice)/],

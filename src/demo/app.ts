@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import { createAdapterApp } from '../adapter/app.js';
 import { loadAdapterConfig } from '../adapter/config.js';
 import { createOpenBomClient } from '../adapter/openbom-client.js';
+import { createMemoryStore } from '../adapter/supplier-documents/index.js';
 import { loadDefaultFixture } from '../fixtures/load.js';
 import { createMockApp } from '../mock/app.js';
+import { enforceLimits, jakamoErrorShape } from '../shared/limits.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { listen, type FetchApp } from '../shared/server.js';
 import { createPageApp, type DemoPageConfig } from './page.js';
@@ -15,6 +17,8 @@ export const DEMO_API_KEY = 'demo-jakamo-key';
 export const DEMO_MATERIAL = '55-554354';
 export const DEMO_REVISION = '119';
 export const DEMO_OTHER_REVISION = '120';
+/** The supplier id of the v2 contract's own example; the page's supplier view starts with it. */
+export const DEMO_SUPPLIER = '54454543';
 
 /**
  * One origin for the page and the File Callback API, so the page's requests (listing and downloads) are
@@ -23,8 +27,11 @@ export const DEMO_OTHER_REVISION = '120';
  */
 export function createDemoApp({ adapter, page }: { adapter: FetchApp; page: DemoPageConfig }): Hono {
   const app = new Hono();
+  app.use('*', enforceLimits(jakamoErrorShape));
   app.route('/', createPageApp(page));
-  app.mount('/', (request) => adapter.fetch(request));
+  // Passed on unchanged: mounted at the root there is nothing to rewrite, and Hono's rewrite refuses some paths the
+  // adapter answers itself (e.g. `/a/.b/.` → a text/plain 400 "Invalid mounted path" instead of the API's JSON).
+  app.mount('/', (request) => adapter.fetch(request), { replaceRequest: false });
   return app;
 }
 
@@ -85,7 +92,8 @@ export async function startDemo({ host = '127.0.0.1', port = 0, logger = silentL
     logger,
   });
   app = createDemoApp({
-    adapter: createAdapterApp({ config, openbom, logger }),
+    // v2 supplier documents live in memory: the demo leaves nothing behind on disk.
+    adapter: createAdapterApp({ config, openbom, logger, supplierDocuments: createMemoryStore() }),
     page: { apiKeyHeader: DEMO_API_KEY_HEADER, apiKey: DEMO_API_KEY, baseUrl: '' },
   });
 

@@ -1,3 +1,5 @@
+import { relative } from 'node:path';
+import { isSea } from 'node:sea';
 import type { Command } from 'commander';
 import { exitCodeFor, renderReport, runConformance } from '../../conformance/index.js';
 import { UsageError, parsePort } from '../shared/cli-support.js';
@@ -9,6 +11,7 @@ import {
   DEMO_MATERIAL,
   DEMO_OTHER_REVISION,
   DEMO_REVISION,
+  DEMO_SUPPLIER,
   startDemo,
   type RunningDemo,
 } from './app.js';
@@ -53,6 +56,8 @@ async function runSelfCheck(flags: DemoFlags): Promise<void> {
       material: DEMO_MATERIAL,
       revision: DEMO_REVISION,
       otherRevision: DEMO_OTHER_REVISION,
+      v2: true,
+      supplier: DEMO_SUPPLIER,
     });
     process.stdout.write(renderReport(report, 'pretty', { color: !!process.stdout.isTTY && !process.env.NO_COLOR }));
     process.exitCode = exitCodeFor(report);
@@ -86,11 +91,18 @@ function banner(url: string): string {
     `    curl -H '${DEMO_API_KEY_HEADER}: ${DEMO_API_KEY}' '${listing}'`,
     '',
     '  Check this server against the File Callback contract:',
-    `    JAKAMO_API_KEY=${DEMO_API_KEY} jakamo-kit check ${url} --material ${DEMO_MATERIAL} --revision ${DEMO_REVISION} --other-revision ${DEMO_OTHER_REVISION}`,
+    `    JAKAMO_API_KEY=${DEMO_API_KEY} ${ownInvocation()} check ${url} --material ${DEMO_MATERIAL} --revision ${DEMO_REVISION} --other-revision ${DEMO_OTHER_REVISION} --v2 --supplier ${DEMO_SUPPLIER}`,
     '',
     'Ctrl-C stops the demo.',
     '',
   ].join('\n');
+}
+
+/** How this kit was started, so the printed command runs as pasted: the single binary, or node with the script. */
+function ownInvocation(): string {
+  const script = process.argv[1];
+  if (isSea() || !script) return process.execPath;
+  return `node ${relative(process.cwd(), script) || script}`;
 }
 
 function problemsOnly(logger: Logger): Logger {

@@ -9,7 +9,7 @@ const ctx = { echoesApiKey: () => false } as unknown as CheckContext;
 function answer(text: string, contentType = 'text/plain'): Exchange {
   return {
     request: { method: 'GET', url: 'http://127.0.0.1/materials/documents', headers: {} },
-    response: { status: 400, headers: { 'content-type': contentType }, contentType, text, bytes: text.length, complete: true },
+    response: { status: 400, headers: { 'content-type': contentType }, contentType, text, body: new TextEncoder().encode(text), bytes: text.length, complete: true },
     durationMs: 1,
   };
 }

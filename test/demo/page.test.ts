@@ -204,3 +204,146 @@ describe("the page applies Jakamo's rules to any listing answer", () => {
     expect(await page.locator('[data-testid="file-row"] .file-type').textContent()).toBe('');
   });
 });
+
+/** The v2 supplier-documents view: the page calls the v2 API with the configured key, as Jakamo would push documents. */
+describe('the supplier documents view (API v2)', () => {
+  const SUPPLIER = '54454543';
+  const collectionPath = (supplier: string) => `/suppliers/${encodeURIComponent(supplier)}/documents`;
+  const supplierMessage = () => page.textContent('#supplier-message');
+  const supplierFileNames = () => page.locator('[data-testid="supplier-file-name"]').allTextContents();
+
+  /** Does something in the view and waits until the view is idle again (it marks itself busy while it works). */
+  async function inSupplierView(act: () => Promise<unknown>): Promise<void> {
+    await act();
+    await page.waitForSelector('#suppliers[aria-busy="false"]');
+  }
+
+  async function chooseFile(name: string, contents: Buffer, mimeType = 'application/octet-stream') {
+    await page.setInputFiles('#upload-file', { name, mimeType, buffer: contents });
+  }
+
+  /** Uploads a file and returns the request the page sent. */
+  async function upload(name: string, contents: Buffer): Promise<Request> {
+    await chooseFile(name, contents);
+    let request: Request | undefined;
+    await inSupplierView(async () => {
+      [request] = await Promise.all([
+        page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname.startsWith('/suppliers/')),
+        page.click('#upload-button'),
+      ]);
+    });
+    return request!;
+  }
+
+  async function listFor(supplier: string) {
+    await page.fill('#supplier-id', supplier);
+    await inSupplierView(() => page.click('#supplier-list-button'));
+  }
+
+  const stored = (supplier: string) =>
+    fetch(`${demo.url}${collectionPath(supplier)}`, { headers: { [DEMO_API_KEY_HEADER]: DEMO_API_KEY } }).then(
+      (r) => r.json() as Promise<{ data: Array<{ fileName: string; link: string }> }>,
+    );
+
+  it('uploads a chosen file, lists it, downloads the same bytes and deletes it', async () => {
+    expect(await page.inputValue('#supplier-id')).toBe(SUPPLIER);
+    await listFor(SUPPLIER);
+    expect(await supplierMessage()).toBe('This supplier has no documents.');
+
+    const name = 'Zeichnung Ä-1 (rev B).pdf';
+    const contents = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256))]);
+    await page.fill('#upload-valid-to', '2024-05-05');
+    const request = await upload(name, contents);
+    expect(new URL(request.url()).pathname).toBe(collectionPath(SUPPLIER));
+    expect(request.headers()[DEMO_API_KEY_HEADER.toLowerCase()]).toBe(DEMO_API_KEY);
+    const sent = JSON.parse(request.postData()!) as { fileName: string; base64EncodedContents: string; metaData: unknown };
+    expect(sent.fileName).toBe(name);
+    expect(Buffer.from(sent.base64EncodedContents, 'base64').equals(contents)).toBe(true);
+    expect(sent.metaData).toEqual([{ key: 'validTo', value: '2024-05-05' }]);
+    expect(await supplierMessage()).toBe(`Uploaded ${name} (2.9 KiB).`);
+    expect(await supplierFileNames()).toEqual([name]);
+    expect(await page.textContent('[data-testid="supplier-row"] .file-meta')).toBe('validTo: 2024-05-05');
+
+    const [download, downloadRequest] = await Promise.all([
+      page.waitForEvent('download'),
+      page.waitForRequest((r) => r.method() === 'GET' && new URL(r.url()).pathname === `${collectionPath(SUPPLIER)}/${encodeURIComponent(name)}`),
+      page.click('[data-testid="supplier-download"]'),
+    ]);
+    expect(downloadRequest.headers()[DEMO_API_KEY_HEADER.toLowerCase()]).toBe(DEMO_API_KEY);
+    expect(download.suggestedFilename()).toBe(name);
+    expect(readFileSync(await download.path()).equals(contents)).toBe(true);
+
+    const [deleteRequest] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'DELETE'),
+      inSupplierView(() => page.click(`[aria-label="Delete ${name}"]`)),
+    ]);
+    expect(deleteRequest.headers()[DEMO_API_KEY_HEADER.toLowerCase()]).toBe(DEMO_API_KEY);
+    expect(await supplierMessage()).toBe(`Deleted ${name}.`);
+    expect(await supplierFileNames()).toEqual([]);
+    expect(await page.isHidden('#supplier-list')).toBe(true);
+    expect((await stored(SUPPLIER)).data).toEqual([]);
+  });
+
+  it('offers to replace a document whose name exists, and replaces it with PUT', async () => {
+    const supplier = 'DEMO-REPLACE';
+    await listFor(supplier);
+    await upload('offer.txt', Buffer.from('first version'));
+    await upload('offer.txt', Buffer.from('second version'));
+    expect(await page.isVisible('#replace-offer')).toBe(true);
+    expect(await page.textContent('#replace-offer-text')).toMatch(/already exists .* use PUT to replace it/);
+
+    const [put] = await Promise.all([page.waitForRequest((r) => r.method() === 'PUT'), inSupplierView(() => page.click('#replace-button'))]);
+    expect(new URL(put.url()).pathname).toBe(collectionPath(supplier));
+    expect(await supplierMessage()).toBe('Replaced offer.txt.');
+    expect(await page.isHidden('#replace-offer')).toBe(true);
+    const { data } = await stored(supplier);
+    expect(data.map((d) => d.fileName)).toEqual(['offer.txt']);
+    const link = data[0]!.link;
+    expect(await fetch(link, { headers: { [DEMO_API_KEY_HEADER]: DEMO_API_KEY } }).then((r) => r.text())).toBe('second version');
+
+    // Declining keeps the stored document and sends nothing.
+    await upload('offer.txt', Buffer.from('third version'));
+    let requests = 0;
+    const count = () => requests++;
+    page.on('request', count);
+    await page.click('#replace-cancel');
+    page.off('request', count);
+    expect(requests).toBe(0);
+    expect(await supplierMessage()).toBe('The stored document was kept.');
+    expect(await fetch(link, { headers: { [DEMO_API_KEY_HEADER]: DEMO_API_KEY } }).then((r) => r.text())).toBe('second version');
+  });
+
+  it('says what went wrong in the words of the v2 error object', async () => {
+    await inSupplierView(() => page.click('#upload-button'));
+    expect(await supplierMessage()).toBe('Choose a file to upload first.');
+
+    await page.check('#toggle-wrong-key');
+    await listFor(SUPPLIER);
+    expect(await supplierMessage()).toBe(`Could not list the documents: Unauthorized — Missing or invalid API key in the ${DEMO_API_KEY_HEADER} header.`);
+    await page.uncheck('#toggle-wrong-key');
+
+    await listFor('not a supplier id!');
+    expect(await supplierMessage()).toMatch(/^Could not list the documents: Bad request — supplierId must be 1 to 128 letters/);
+  });
+
+  it('shows the v2 traffic with the key masked and the base64 cut short, and saves a screenshot', async () => {
+    const supplier = 'DEMO-SCREENSHOT';
+    await listFor(supplier);
+    await page.fill('#upload-valid-to', '2025-12-31');
+    await upload('Assembly drawing 4711.pdf', Buffer.alloc(48_000, 7));
+    await upload('Material certificate 3.1.pdf', Buffer.alloc(12_500, 3));
+    await upload('Material certificate 3.1.pdf', Buffer.alloc(100, 3));
+    expect(await supplierFileNames()).toEqual(['Assembly drawing 4711.pdf', 'Material certificate 3.1.pdf']);
+
+    const post = page.locator('[data-testid="exchange"]', { has: page.locator('.method', { hasText: 'POST' }) }).first();
+    await post.locator('summary').click();
+    const requestBody = await post.locator('.request-body').textContent();
+    expect(requestBody).toContain('"fileName": "Material certificate 3.1.pdf"');
+    // The last POST: 100 bytes of 0x03, whose 136 base64 characters are cut after 60.
+    expect(requestBody).toContain(`"base64EncodedContents": "${Buffer.alloc(100, 3).toString('base64').slice(0, 60)}… (136 characters)"`);
+    await expect(post.locator('.request-headers').textContent()).resolves.toContain(`${DEMO_API_KEY_HEADER}: demo****`);
+    expect(await page.textContent('body')).not.toContain(DEMO_API_KEY);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-page-suppliers.png'), fullPage: true });
+  });
+});

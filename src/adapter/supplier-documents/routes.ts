@@ -14,15 +14,14 @@ import { bodyLimit } from 'hono/body-limit';
 import { create as contentDisposition } from 'content-disposition';
 import { lookup as mimeType } from 'mime-types';
 import { silentLogger, type Logger } from '../../shared/logger.js';
+import { badRequest, jakamoError } from '../errors.js';
 import type { StoredSupplierDocument, SupplierDocumentInput, SupplierDocumentStore } from './store.js';
 import {
   base64Length,
-  loadSupplierDocumentSchemas,
   parseJsonObject,
   pathParameterErrors,
   tooLarge,
   validateUpload,
-  type ErrorEntry,
   type Validated,
 } from './validation.js';
 
@@ -58,7 +57,6 @@ export function createSupplierDocumentRoutes({
   maxContentBytes = DEFAULT_MAX_CONTENT_BYTES,
   logger = silentLogger,
 }: SupplierDocumentRoutesOptions): Hono {
-  loadSupplierDocumentSchemas();
   const baseUrl = publicBaseUrl.replace(/\/+$/, '');
   const maxBodyBytes = maxRequestBodyBytes(maxContentBytes);
   const limitBody = bodyLimit({
@@ -175,14 +173,6 @@ function documentParams(c: Context) {
  */
 function quotedAttachment(fileName: string): string {
   return contentDisposition(fileName).replace(/^attachment; filename=([^";]+)(;|$)/, 'attachment; filename="$1"$2');
-}
-
-function jakamoError(c: Context, status: 400 | 404 | 405 | 500, message: string, errors: ErrorEntry[]) {
-  return c.json({ message, errors }, status);
-}
-
-function badRequest(c: Context, errors: ErrorEntry[]) {
-  return jakamoError(c, 400, 'Bad request', errors);
 }
 
 function notFound(c: Context, supplierId: string, fileName: string, hint?: string) {

@@ -12,6 +12,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import YAML from 'yaml';
 import { readAsset } from '../../shared/assets.js';
+import type { ErrorEntry } from '../errors.js';
 import type { MetaDataEntry, SupplierDocumentInput } from './store.js';
 
 const SPEC_PATH = 'spec/jakamo-file-callback.yaml';
@@ -19,11 +20,6 @@ const SPEC_ID = 'jakamo-file-callback.yaml';
 /** A valid body is three levels deep and holds a few hundred values; far beyond either is refused unparsed. */
 const MAX_JSON_NESTING = 32;
 const MAX_JSON_VALUES = 10_000;
-
-export interface ErrorEntry {
-  message: string;
-  field?: string;
-}
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: ErrorEntry[] };
 
@@ -63,10 +59,6 @@ function compiledValidators(): Validators {
   return validators;
 }
 
-/** Checks the spec's schemas compile; call at start-up so a broken spec fails there, not on the first request. */
-export function loadSupplierDocumentSchemas(): void {
-  compiledValidators();
-}
 
 export function isCanonicalBase64(text: string): boolean {
   return text.length % 4 === 0 && Buffer.from(text, 'base64').toString('base64') === text;

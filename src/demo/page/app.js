@@ -1,5 +1,6 @@
 // The Jakamo order line, simulated: lists and downloads an item's documents through the File Callback API
-// the way Jakamo does, and shows the user exactly Jakamo's texts. Plain browser JavaScript, no build step.
+// the way Jakamo does, and shows the user exactly Jakamo's texts. Below it, a supplier's documents through the
+// v2 API: list, upload (create, or replace when the name exists), download, delete. Plain browser JavaScript, no build step.
 'use strict';
 
 /** What Jakamo shows (File Callback API v1, section 4). */
@@ -11,6 +12,8 @@ const MESSAGES = {
 const WRONG_API_KEY = 'wrong-api-key';
 const UNKNOWN_ITEM = 'UNKNOWN-000000';
 const BODY_EXCERPT_CHARS = 1500;
+/** Base64 contents longer than this are cut in the traffic panel: the panel shows the request, not the file. */
+const BASE64_EXCERPT_CHARS = 60;
 const MAX_EXCHANGES = 25;
 
 const $ = (id) => document.getElementById(id);
@@ -33,9 +36,26 @@ const ui = {
   exchangeTemplate: $('exchange-template'),
   configError: $('config-error'),
 };
+const supplierUi = {
+  section: $('suppliers'),
+  listForm: $('supplier-form'),
+  supplierId: $('supplier-id'),
+  uploadForm: $('upload-form'),
+  file: $('upload-file'),
+  validTo: $('upload-valid-to'),
+  message: $('supplier-message'),
+  replaceOffer: $('replace-offer'),
+  replaceText: $('replace-offer-text'),
+  replaceButton: $('replace-button'),
+  replaceCancel: $('replace-cancel'),
+  table: $('supplier-list'),
+  rows: $('supplier-rows'),
+};
 
 let config = { apiKeyHeader: 'X-API-KEY', apiKey: '', baseUrl: '' };
 let listingSequence = 0;
+/** The upload a 400 "use PUT" answer turned into a replace offer. */
+let pendingReplace = null;
 
 init();
 
@@ -47,6 +67,7 @@ async function init() {
     void fetchDocuments();
   });
   ui.rows.addEventListener('click', onDownloadClick);
+  bindSupplierView();
   ui.trafficClear.addEventListener('click', () => {
     ui.traffic.replaceChildren();
     ui.trafficEmpty.hidden = false;
@@ -224,16 +245,238 @@ function setMessage(element, text, kind) {
   element.dataset.kind = kind;
 }
 
+// ---- Supplier documents (File Callback API v2) ----
+
+function bindSupplierView() {
+  supplierUi.listForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void refreshSupplierDocuments();
+  });
+  supplierUi.uploadForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void uploadChosenFile();
+  });
+  supplierUi.replaceButton.addEventListener('click', () => void replacePending());
+  supplierUi.replaceCancel.addEventListener('click', () => {
+    hideReplaceOffer();
+    setMessage(supplierUi.message, 'The stored document was kept.', 'info');
+  });
+  supplierUi.rows.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action]');
+    if (!button) return;
+    if (button.dataset.action === 'download') void downloadSupplierDocument(button.dataset.link, button.dataset.fileName);
+    if (button.dataset.action === 'delete') void deleteSupplierDocument(button.dataset.fileName);
+  });
+}
+
+function supplierCollectionUrl() {
+  return `${listingBase()}/suppliers/${encodeURIComponent(supplierUi.supplierId.value.trim())}/documents`;
+}
+
+/** Runs one v2 action with the section marked busy, so tests and screen readers know when it is done. */
+async function supplierAction(action) {
+  supplierUi.section.setAttribute('aria-busy', 'true');
+  try {
+    await action();
+  } finally {
+    supplierUi.section.setAttribute('aria-busy', 'false');
+  }
+}
+
+function refreshSupplierDocuments({ keepMessage = false } = {}) {
+  return supplierAction(async () => {
+    const exchange = await send(supplierCollectionUrl());
+    const body = await jsonOf(exchange.response);
+    if (!exchange.response?.ok || !body || !Array.isArray(body.data)) {
+      supplierUi.table.hidden = true;
+      setMessage(supplierUi.message, `Could not list the documents: ${errorText(exchange.response, body)}`, 'error');
+      return;
+    }
+    showSupplierDocuments(body.data);
+    if (!keepMessage) {
+      const count = body.data.length;
+      setMessage(supplierUi.message, count === 0 ? 'This supplier has no documents.' : `${count} ${count === 1 ? 'document' : 'documents'}`, 'info');
+    }
+  });
+}
+
+function showSupplierDocuments(documents) {
+  supplierUi.rows.replaceChildren(...documents.map(supplierRow));
+  supplierUi.table.hidden = documents.length === 0;
+}
+
+function supplierRow(stored) {
+  const row = document.createElement('tr');
+  row.dataset.testid = 'supplier-row';
+  const nameCell = cell('file-name');
+  const badge = document.createElement('span');
+  badge.className = 'ext';
+  badge.setAttribute('aria-hidden', 'true');
+  badge.textContent = extensionOf(stored.fileName);
+  const name = document.createElement('span');
+  name.dataset.testid = 'supplier-file-name';
+  name.append(...breakableName(stored.fileName));
+  nameCell.append(badge, name);
+  const metaData = (stored.metaData ?? []).map(({ key, value }) => `${key}: ${value}`).join(', ');
+  const actions = cell('file-download');
+  actions.append(
+    actionButton('download', 'Download', stored, 'secondary'),
+    actionButton('delete', 'Delete', stored, 'secondary danger'),
+  );
+  row.append(nameCell, cell('file-size', formatSize(stored.size)), cell('file-updated', formatTime(stored.updatedAt)), cell('file-meta', metaData), actions);
+  return row;
+}
+
+function actionButton(action, label, stored, className) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = className;
+  button.dataset.action = action;
+  button.dataset.testid = `supplier-${action}`;
+  button.dataset.fileName = stored.fileName;
+  if (stored.link) button.dataset.link = stored.link;
+  button.textContent = label;
+  button.setAttribute('aria-label', `${label} ${stored.fileName}`);
+  return button;
+}
+
+/** Reads the chosen file, sends it base64-encoded as a new document; a name that exists turns into a replace offer. */
+function uploadChosenFile() {
+  return supplierAction(async () => {
+    hideReplaceOffer();
+    const file = supplierUi.file.files?.[0];
+    if (!file) {
+      setMessage(supplierUi.message, 'Choose a file to upload first.', 'error');
+      return;
+    }
+    setMessage(supplierUi.message, `Uploading ${file.name}…`, 'info');
+    const upload = {
+      fileName: file.name,
+      base64EncodedContents: toBase64(new Uint8Array(await file.arrayBuffer())),
+      metaData: supplierUi.validTo.value ? [{ key: 'validTo', value: supplierUi.validTo.value }] : [],
+    };
+    const exchange = await send(supplierCollectionUrl(), { method: 'POST', body: JSON.stringify(upload) });
+    const body = await jsonOf(exchange.response);
+    if (exchange.response?.status === 201) {
+      setMessage(supplierUi.message, `Uploaded ${file.name} (${formatSize(body?.size ?? file.size)}).`, 'info');
+      supplierUi.uploadForm.reset();
+      await refreshDocumentsAfterChange();
+      return;
+    }
+    if (exchange.response?.status === 400 && /\bPUT\b/.test(errorText(exchange.response, body))) {
+      pendingReplace = { upload, url: supplierCollectionUrl() };
+      supplierUi.replaceText.textContent = `${errorText(exchange.response, body)}`;
+      supplierUi.replaceOffer.hidden = false;
+      setMessage(supplierUi.message, '', 'info');
+      supplierUi.replaceButton.focus();
+      return;
+    }
+    setMessage(supplierUi.message, `Upload failed: ${errorText(exchange.response, body)}`, 'error');
+  });
+}
+
+function replacePending() {
+  return supplierAction(async () => {
+    if (!pendingReplace) return;
+    const { upload, url } = pendingReplace;
+    hideReplaceOffer();
+    const exchange = await send(url, { method: 'PUT', body: JSON.stringify(upload) });
+    const body = await jsonOf(exchange.response);
+    if (exchange.response?.ok) {
+      setMessage(supplierUi.message, `Replaced ${upload.fileName}.`, 'info');
+      supplierUi.uploadForm.reset();
+      await refreshDocumentsAfterChange();
+    } else {
+      setMessage(supplierUi.message, `Replace failed: ${errorText(exchange.response, body)}`, 'error');
+    }
+  });
+}
+
+function hideReplaceOffer() {
+  pendingReplace = null;
+  supplierUi.replaceOffer.hidden = true;
+}
+
+function deleteSupplierDocument(fileName) {
+  return supplierAction(async () => {
+    const exchange = await send(`${supplierCollectionUrl()}/${encodeURIComponent(fileName)}`, { method: 'DELETE' });
+    const body = await jsonOf(exchange.response);
+    if (!exchange.response?.ok) {
+      setMessage(supplierUi.message, `Delete failed: ${errorText(exchange.response, body)}`, 'error');
+      return;
+    }
+    setMessage(supplierUi.message, `Deleted ${fileName}.`, 'info');
+    await refreshDocumentsAfterChange();
+  });
+}
+
+function downloadSupplierDocument(link, fileName) {
+  return supplierAction(async () => {
+    const exchange = await send(link);
+    if (!exchange.response?.ok) {
+      setMessage(supplierUi.message, `Download failed: ${errorText(exchange.response, await jsonOf(exchange.response))}`, 'error');
+      return;
+    }
+    saveBlob(await exchange.response.blob(), fileName);
+    setMessage(supplierUi.message, `Downloaded ${fileName}.`, 'info');
+  });
+}
+
+/** The list after an upload, replace or delete, keeping the message that said what happened. */
+async function refreshDocumentsAfterChange() {
+  const exchange = await send(supplierCollectionUrl());
+  const body = await jsonOf(exchange.response);
+  if (exchange.response?.ok && body && Array.isArray(body.data)) showSupplierDocuments(body.data);
+}
+
+/** The v2 error object as one sentence: its message and each entry of `errors`. */
+function errorText(response, body) {
+  if (!response) return 'the server could not be reached.';
+  if (!body || typeof body.message !== 'string') return `HTTP ${response.status}.`;
+  const details = Array.isArray(body.errors) ? body.errors.map((entry) => entry?.message).filter((text) => typeof text === 'string' && text !== body.message) : [];
+  return [body.message, ...details].join(' — ');
+}
+
+async function jsonOf(response) {
+  if (!response || !/json/i.test(response.headers.get('content-type') ?? '')) return null;
+  try {
+    return await response.clone().json();
+  } catch {
+    return null;
+  }
+}
+
+/** Bytes → base64, a chunk at a time (String.fromCharCode takes only so many arguments). */
+function toBase64(bytes) {
+  let binary = '';
+  for (let offset = 0; offset < bytes.length; offset += 0x8000) binary += String.fromCharCode(...bytes.subarray(offset, offset + 0x8000));
+  return btoa(binary);
+}
+
+function formatSize(bytes) {
+  if (typeof bytes !== 'number') return '';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function formatTime(iso) {
+  const time = new Date(iso);
+  return Number.isNaN(time.getTime()) ? '' : time.toLocaleString();
+}
+
+// ---- The traffic panel ----
+
 /**
- * One GET with the API key header, recorded in the traffic panel.
+ * One request with the API key header, recorded in the traffic panel (a JSON body, when given, with its content type).
  * The response is returned with its body still readable: it is cloned for the panel's excerpt.
  */
-async function send(url) {
-  const headers = authHeaders();
-  const record = addExchange('GET', url, headers);
+async function send(url, { method = 'GET', body } = {}) {
+  const headers = { ...authHeaders(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+  const record = addExchange(method, url, headers, body);
   const started = performance.now();
   try {
-    const response = await fetch(url, { headers, cache: 'no-store' });
+    const response = await fetch(url, { method, headers, body, cache: 'no-store' });
     const elapsed = performance.now() - started;
     await record.complete(response.clone(), elapsed);
     return { response };
@@ -243,15 +486,16 @@ async function send(url) {
   }
 }
 
-function addExchange(method, url, headers) {
+function addExchange(method, url, headers, body) {
   const item = ui.exchangeTemplate.content.firstElementChild.cloneNode(true);
   const q = (selector) => item.querySelector(selector);
   q('.method').textContent = method;
   q('.url').textContent = url;
   q('.status').textContent = '…';
   q('.request-headers').textContent = `${method} ${url}\n${formatHeaders(
-    Object.entries(headers).map(([name, value]) => [name, mask(value)]),
+    Object.entries(headers).map(([name, value]) => [name, name === config.apiKeyHeader ? mask(value) : value]),
   )}`;
+  if (body !== undefined) q('.request-body').textContent = requestBodyExcerpt(body);
   ui.traffic.prepend(item);
   ui.trafficEmpty.hidden = true;
   while (ui.traffic.children.length > MAX_EXCHANGES) ui.traffic.lastElementChild.remove();
@@ -285,6 +529,20 @@ async function bodyExcerpt(response) {
     return pretty.length > BODY_EXCERPT_CHARS ? `${pretty.slice(0, BODY_EXCERPT_CHARS)}\n… (${blob.size} bytes in all)` : pretty;
   } catch (error) {
     return `(body unreadable: ${error.message})`;
+  }
+}
+
+/** A v2 upload as the panel shows it: pretty JSON with the base64 contents cut to their first characters. */
+function requestBodyExcerpt(body) {
+  try {
+    const upload = JSON.parse(body);
+    const encoded = upload?.base64EncodedContents;
+    if (typeof encoded === 'string' && encoded.length > BASE64_EXCERPT_CHARS) {
+      upload.base64EncodedContents = `${encoded.slice(0, BASE64_EXCERPT_CHARS)}… (${encoded.length} characters)`;
+    }
+    return JSON.stringify(upload, null, 2);
+  } catch {
+    return body.length > BODY_EXCERPT_CHARS ? `${body.slice(0, BODY_EXCERPT_CHARS)}…` : body;
   }
 }
 
