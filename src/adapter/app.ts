@@ -2,29 +2,32 @@ import { Hono, type Context } from 'hono';
 import { create as contentDisposition } from 'content-disposition';
 import { lookup as mimeType } from 'mime-types';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { enforceLimits, jakamoErrorShape } from '../shared/limits.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
-import { matchesAnySecret } from '../shared/secrets.js';
 import type { AdapterConfig } from './config.js';
 import { createDocumentService } from './documents.js';
+import { badRequest, jakamoError, requireApiKey } from './errors.js';
 import { toJakamoDocuments } from './mapping.js';
 import { OpenBomError, UnsafeFileUrlError, type OpenBomClient, type OpenBomFile } from './openbom-client.js';
+import { SharedStateUnavailableError, type SharedState } from './state/shared-state.js';
+import { createSupplierDocumentRoutes, type SupplierDocumentStore } from './supplier-documents/index.js';
 import { countingUpstreamCalls } from './upstream-calls.js';
 
 /** What the app reads from the configuration (a full AdapterConfig fits). */
-export type AdapterAppConfig = Pick<AdapterConfig, 'publicBaseUrl' | 'apiKeyHeader' | 'apiKeys' | 'cacheTtlSeconds' | 'mapping'> & {
-  openbom: Pick<AdapterConfig['openbom'], 'catalogs' | 'url'>;
-};
+export type AdapterAppConfig = Pick<AdapterConfig, 'publicBaseUrl' | 'apiKeyHeader' | 'apiKeys' | 'cacheTtlSeconds' | 'mapping'> &
+  Partial<Pick<AdapterConfig, 'maxDocumentBytes'>> & {
+    openbom: Pick<AdapterConfig['openbom'], 'catalogs' | 'url'>;
+  };
 
 export interface AdapterAppOptions {
   config: AdapterAppConfig;
   openbom: OpenBomClient;
   logger?: Logger;
   clock?: Clock;
-}
-
-interface ErrorEntry {
-  message: string;
-  field?: string;
+  /** Where the listing caches live; give the OpenBOM client's state (default: this process's memory). */
+  state?: SharedState;
+  /** Where v2 supplier documents live; without it the /suppliers/… routes are not mounted (404). */
+  supplierDocuments?: SupplierDocumentStore;
 }
 
 const LISTING_PATH = '/materials/documents';
@@ -33,7 +36,7 @@ const DOWNLOAD_PATH = '/materials/documents/download';
 const LOGGED_PARAMS = ['materialId', 'revision', 'column', 'fileName'];
 
 /** The Jakamo File Callback API served from OpenBOM (spec/jakamo-file-callback.yaml). */
-export function createAdapterApp({ config, openbom, logger = silentLogger, clock = systemClock }: AdapterAppOptions): Hono {
+export function createAdapterApp({ config, openbom, logger = silentLogger, clock = systemClock, supplierDocuments, state }: AdapterAppOptions): Hono {
   const documents = createDocumentService({
     openbom,
     catalogs: config.openbom.catalogs,
@@ -42,6 +45,7 @@ export function createAdapterApp({ config, openbom, logger = silentLogger, clock
     cacheTtlSeconds: config.cacheTtlSeconds,
     clock,
     logger,
+    state,
   });
   const app = new Hono();
 
@@ -59,13 +63,9 @@ export function createAdapterApp({ config, openbom, logger = silentLogger, clock
     });
   });
 
-  app.use('/materials/*', async (c, next) => {
-    // Hono's header lookup ignores case; the comparison is constant-time over every accepted key.
-    if (!matchesAnySecret(c.req.header(config.apiKeyHeader), config.apiKeys)) {
-      return jakamoError(c, 401, 'Unauthorized', [{ message: `Missing or invalid API key in the ${config.apiKeyHeader} header.` }]);
-    }
-    await next();
-  });
+  app.use('*', enforceLimits(jakamoErrorShape));
+  const authorize = requireApiKey({ header: config.apiKeyHeader, keys: config.apiKeys });
+  app.use('/materials/*', authorize);
 
   app.get(LISTING_PATH, async (c) => {
     const materialId = param(c, 'materialId').trim();
@@ -91,7 +91,8 @@ export function createAdapterApp({ config, openbom, logger = silentLogger, clock
 
     let stored: OpenBomFile;
     try {
-      stored = await openbom.openFile(file.url, { headersOnly: c.req.method === 'HEAD' });
+      // The signal aborts when Jakamo hangs up: a download still waiting for its turn at OpenBOM is dropped then.
+      stored = await openbom.openFile(file.url, { headersOnly: c.req.method === 'HEAD', signal: c.req.raw.signal });
     } catch (error) {
       if (error instanceof UnsafeFileUrlError) {
         logger.warn('refused to fetch a file URL outside OpenBOM', { column, fileName });
@@ -114,12 +115,30 @@ export function createAdapterApp({ config, openbom, logger = silentLogger, clock
     });
   }
 
+  if (supplierDocuments) {
+    app.route(
+      '/',
+      createSupplierDocumentRoutes({
+        store: supplierDocuments,
+        authorize,
+        publicBaseUrl: config.publicBaseUrl,
+        ...(config.maxDocumentBytes !== undefined ? { maxContentBytes: config.maxDocumentBytes } : {}),
+        logger,
+      }),
+    );
+  }
+
   app.notFound((c) => jakamoError(c, 404, 'Not found', [{ message: `No such endpoint: ${c.req.method} ${c.req.path}` }]));
 
   app.onError((error, c) => {
     if (error instanceof OpenBomError) {
       logger.warn('openbom failure', { reason: error.message });
       return jakamoError(c, 502, 'Bad gateway', [{ message: `OpenBOM could not be reached or failed: ${error.message}` }]);
+    }
+    if (error instanceof SharedStateUnavailableError) {
+      // No fallback to local state, which would break the limit shared with the other replicas.
+      logger.warn('shared state failure', { reason: error.message });
+      return jakamoError(c, 502, 'Bad gateway', [{ message: 'The shared state store is unavailable; please try again shortly.' }]);
     }
     logger.error('unexpected error', { error: error instanceof Error ? error.message : String(error) });
     return jakamoError(c, 500, 'Internal server error', [{ message: 'Something went wrong; please try again later.' }]);
@@ -128,16 +147,9 @@ export function createAdapterApp({ config, openbom, logger = silentLogger, clock
   return app;
 }
 
-/** The v2 error object, the one error shape of this API. */
-function jakamoError(c: Context, status: 400 | 401 | 404 | 405 | 500 | 502, message: string, errors: ErrorEntry[]) {
-  return c.json({ message, errors }, status);
-}
-
 function missingParams(c: Context, names: string[]) {
-  return jakamoError(
+  return badRequest(
     c,
-    400,
-    'Bad request',
     names.map((field) => ({ message: `${field} is required.`, field })),
   );
 }

@@ -3,6 +3,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../shared/cli-support.js';
 import { mask } from '../shared/secrets.js';
+import { DEFAULT_STATE_KEY_PREFIX, DEFAULT_STATE_URL, describeStateUrl, type StateSettings } from './state/shared-state.js';
+import { DEFAULT_MAX_CONTENT_BYTES } from './supplier-documents/index.js';
 
 /** A file column of the mapping: which OpenBOM column holds a file, and the `type` Jakamo shows for it. */
 export interface FileColumn {
@@ -39,8 +41,14 @@ export interface AdapterConfig {
   /** Accepted Jakamo API keys (several while a key is being rotated). */
   apiKeys: string[];
   cacheTtlSeconds: number;
+  /** Where v2 supplier documents are stored (`<dataDir>/supplier-documents`). */
+  dataDir: string;
+  /** Largest v2 supplier document accepted, in decoded bytes. */
+  maxDocumentBytes: number;
   openbom: OpenBomConfig;
   mapping: MappingConfig;
+  /** Where tokens, the rate limit and caches live: this process's memory, or Redis shared by replicas. */
+  state: StateSettings;
 }
 
 /** Flags as commander hands them over (camel-cased option names); every one optional. */
@@ -55,6 +63,10 @@ export interface AdapterFlags {
   requestsPerSecond?: number | string;
   cacheTtl?: number | string;
   maxRetries?: number | string;
+  stateUrl?: string;
+  stateKeyPrefix?: string;
+  dataDir?: string;
+  maxDocumentBytes?: number | string;
 }
 
 export interface LoadAdapterConfigOptions {
@@ -65,8 +77,12 @@ export interface LoadAdapterConfigOptions {
 }
 
 export const DEFAULT_OPENBOM_URL = 'https://developer-api.openbom.com';
+export const DEFAULT_DATA_DIR = './data';
 
-type Kind = 'port' | 'string' | 'header' | 'url' | 'list' | 'positiveInt' | 'nonNegativeInt';
+type Kind = 'port' | 'string' | 'header' | 'url' | 'list' | 'positiveInt' | 'nonNegativeInt' | 'stateUrl';
+
+/** The only source allowed to carry a Redis password: the environment, like every other secret. */
+const STATE_URL_ENV = 'JAKAMO_KIT_STATE_URL';
 
 /**
  * Every plain setting once: its flag, its environment variable, its place in the YAML file and its default.
@@ -78,11 +94,15 @@ const SETTINGS = [
   { key: 'publicBaseUrl', flag: 'publicBaseUrl', option: '--public-base-url', env: 'JAKAMO_PUBLIC_BASE_URL', file: ['publicBaseUrl'], kind: 'url' },
   { key: 'apiKeyHeader', flag: 'apiKeyHeader', option: '--api-key-header', env: 'JAKAMO_API_KEY_HEADER', file: ['apiKeyHeader'], kind: 'header', fallback: 'X-API-KEY' },
   { key: 'cacheTtlSeconds', flag: 'cacheTtl', option: '--cache-ttl', env: 'JAKAMO_CACHE_TTL_SECONDS', file: ['cacheTtlSeconds'], kind: 'nonNegativeInt', fallback: 60 },
+  { key: 'dataDir', flag: 'dataDir', option: '--data-dir', env: 'JAKAMO_DATA_DIR', file: ['dataDir'], kind: 'string', fallback: DEFAULT_DATA_DIR },
+  { key: 'maxDocumentBytes', flag: 'maxDocumentBytes', option: '--max-document-bytes', env: 'JAKAMO_MAX_DOCUMENT_BYTES', file: ['maxDocumentBytes'], kind: 'positiveInt', fallback: DEFAULT_MAX_CONTENT_BYTES },
   { key: 'openbomUrl', flag: 'openbomUrl', option: '--openbom-url', env: 'OPENBOM_URL', file: ['openbom', 'url'], kind: 'url', fallback: DEFAULT_OPENBOM_URL },
   { key: 'catalogs', flag: 'catalogs', option: '--catalogs', env: 'OPENBOM_CATALOGS', file: ['openbom', 'catalogs'], kind: 'list', fallback: [] },
   { key: 'timeoutMs', flag: 'timeout', option: '--timeout', env: 'OPENBOM_TIMEOUT_MS', file: ['openbom', 'timeoutMs'], kind: 'positiveInt', fallback: 10_000 },
   { key: 'requestsPerSecond', flag: 'requestsPerSecond', option: '--requests-per-second', env: 'OPENBOM_REQUESTS_PER_SECOND', file: ['openbom', 'requestsPerSecond'], kind: 'positiveInt', fallback: 5 },
   { key: 'maxRetries', flag: 'maxRetries', option: '--max-retries', env: 'OPENBOM_MAX_RETRIES', file: ['openbom', 'maxRetries'], kind: 'nonNegativeInt', fallback: 3 },
+  { key: 'stateUrl', flag: 'stateUrl', option: '--state-url', env: STATE_URL_ENV, file: ['stateUrl'], kind: 'stateUrl', fallback: DEFAULT_STATE_URL },
+  { key: 'stateKeyPrefix', flag: 'stateKeyPrefix', option: '--state-key-prefix', env: 'JAKAMO_KIT_STATE_KEY_PREFIX', file: ['stateKeyPrefix'], kind: 'string', fallback: DEFAULT_STATE_KEY_PREFIX },
 ] as const satisfies ReadonlyArray<{
   key: string;
   flag: keyof AdapterFlags;
@@ -117,6 +137,10 @@ const configFileSchema = {
     publicBaseUrl: nonEmptyString,
     apiKeyHeader: nonEmptyString,
     cacheTtlSeconds: { type: 'integer', minimum: 0 },
+    stateUrl: nonEmptyString,
+    stateKeyPrefix: nonEmptyString,
+    dataDir: nonEmptyString,
+    maxDocumentBytes: { type: 'integer', minimum: 1 },
     openbom: {
       type: 'object',
       additionalProperties: false,
@@ -173,6 +197,8 @@ export function loadAdapterConfig({ flags = {}, env = {}, configFile }: LoadAdap
     apiKeyHeader: values.apiKeyHeader as string,
     apiKeys: requireApiKeys(env),
     cacheTtlSeconds: values.cacheTtlSeconds as number,
+    dataDir: values.dataDir as string,
+    maxDocumentBytes: values.maxDocumentBytes as number,
     openbom: {
       url: (values.openbomUrl as string).replace(/\/+$/, ''),
       appKey: requireSecret(env, SECRET_ENV.appKey),
@@ -184,6 +210,7 @@ export function loadAdapterConfig({ flags = {}, env = {}, configFile }: LoadAdap
       maxRetries: values.maxRetries as number,
     },
     mapping: readMapping(file),
+    state: { url: values.stateUrl as string, keyPrefix: values.stateKeyPrefix as string },
   };
 }
 
@@ -201,6 +228,8 @@ export function describeConfig(config: AdapterConfig): Record<string, unknown> {
     apiKeyHeader: config.apiKeyHeader,
     apiKeys: config.apiKeys.length,
     cacheTtlSeconds: config.cacheTtlSeconds,
+    dataDir: config.dataDir,
+    maxDocumentBytes: config.maxDocumentBytes,
     openbom: {
       ...config.openbom,
       appKey: mask(config.openbom.appKey),
@@ -209,6 +238,7 @@ export function describeConfig(config: AdapterConfig): Record<string, unknown> {
       catalogs: config.openbom.catalogs.length === 0 ? 'all' : config.openbom.catalogs,
     },
     mapping: config.mapping,
+    state: { url: describeStateUrl(config.state.url), keyPrefix: config.state.keyPrefix },
   };
 }
 
@@ -294,6 +324,15 @@ function checkSetting(kind: Kind, raw: unknown, name: string): unknown {
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('must be an http(s) URL');
       if (url.search || url.hash || url.username || url.password) return fail('must not carry a query, fragment or credentials');
+      return text;
+    }
+    case 'stateUrl': {
+      if (text === DEFAULT_STATE_URL) return text;
+      const url = typeof text === 'string' && URL.canParse(text) ? new URL(text) : undefined;
+      if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+        return fail('must be memory or a redis:// or rediss:// URL');
+      }
+      if (url.password && name !== STATE_URL_ENV) return fail(`must not carry a password here (files and command lines leak); set the URL in ${STATE_URL_ENV}`);
       return text;
     }
     case 'list': {

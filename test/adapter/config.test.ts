@@ -41,6 +41,8 @@ describe('loadAdapterConfig', () => {
       apiKeyHeader: 'X-API-KEY',
       apiKeys: ['key-one-aaaaaaaa', 'key-two-bbbbbbbb'],
       cacheTtlSeconds: 60,
+      dataDir: './data',
+      maxDocumentBytes: 50 * 1024 * 1024,
       openbom: {
         url: 'https://developer-api.openbom.com',
         appKey: 'app-key-cccccccc',
@@ -52,6 +54,7 @@ describe('loadAdapterConfig', () => {
         maxRetries: 3,
       },
       mapping: { partNumberColumn: 'Part Number', revisionColumn: 'Revision', descriptionColumn: 'Description' },
+      state: { url: 'memory', keyPrefix: 'jakamo-kit:' },
     });
   });
 
