@@ -8,7 +8,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createAdapterApp } from '../src/adapter/app.js';
 import { loadAdapterConfig } from '../src/adapter/config.js';
-import { createOpenBomClient } from '../src/adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../src/adapter/openbom-client.js';
 import { loadDefaultFixture } from '../src/fixtures/load.js';
 import { createMockApp } from '../src/mock/app.js';
 import { createLogger, silentLogger } from '../src/shared/logger.js';
@@ -33,16 +33,7 @@ async function startAdapter() {
   const server = await listen({ fetch: (req) => app!.fetch(req) });
   const config = loadAdapterConfig({ flags: { openbomUrl: mock.url, publicBaseUrl: server.url }, env: ENV });
   const logger = createLogger(() => {});
-  const openbom = createOpenBomClient({
-    baseUrl: config.openbom.url,
-    appKey: config.openbom.appKey,
-    username: config.openbom.username,
-    password: config.openbom.password,
-    requestsPerSecond: config.openbom.requestsPerSecond,
-    timeoutMs: config.openbom.timeoutMs,
-    maxRetries: config.openbom.maxRetries,
-    logger: silentLogger,
-  });
+  const openbom = openBomClientFromConfig(config.openbom, { logger: silentLogger });
   app = createAdapterApp({ config, openbom, logger });
   return server;
 }

@@ -4,7 +4,7 @@ import { listen, stopOnSignals } from '../shared/server.js';
 import { parseNonNegativeInt, parsePort, parsePositiveInt, UsageError } from '../shared/cli-support.js';
 import { createAdapterApp } from './app.js';
 import { defaultPublicBaseUrl, describeConfig, loadAdapterConfig, type AdapterFlags } from './config.js';
-import { createOpenBomClient } from './openbom-client.js';
+import { openBomClientFromConfig } from './openbom-client.js';
 import { createSharedState } from './state/index.js';
 import { createFileSystemStore, type SupplierDocumentStore } from './supplier-documents/index.js';
 
@@ -35,17 +35,7 @@ export function registerServeCommand(program: Command): void {
       const supplierDocuments = await openSupplierDocuments(config.dataDir);
       // Before listening: a replica that cannot reach its Redis at start exits (exit 1) instead of answering 502s.
       const state = await createSharedState(config.state, { appKey: config.openbom.appKey, openBomUrl: config.openbom.url }, logger);
-      const openbom = createOpenBomClient({
-        baseUrl: config.openbom.url,
-        appKey: config.openbom.appKey,
-        username: config.openbom.username,
-        password: config.openbom.password,
-        requestsPerSecond: config.openbom.requestsPerSecond,
-        timeoutMs: config.openbom.timeoutMs,
-        maxRetries: config.openbom.maxRetries,
-        logger,
-        state,
-      });
+      const openbom = openBomClientFromConfig(config.openbom, { logger, state });
       // The app is built once the port is known, so that --port 0 still yields usable default links.
       let app: ReturnType<typeof createAdapterApp> | undefined;
       const server = await listen({ fetch: (request) => app!.fetch(request) }, { host: config.host, port: config.port });

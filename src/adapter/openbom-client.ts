@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../shared/clock.js';
+import type { AdapterConfig } from './config.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { ArrivalGuard } from './arrival-guard.js';
 import { realSleep, type Sleep } from './limiter.js';
@@ -83,6 +84,23 @@ export interface OpenBomClientOptions {
   windowMs?: number;
   /** Where tokens and the limiter live; shared by replicas when it is Redis (default: this process's memory). */
   state?: SharedState;
+}
+
+/** The OpenBOM settings of a loaded adapter configuration. */
+export type OpenBomSettings = Pick<AdapterConfig['openbom'], 'url' | 'appKey' | 'username' | 'password' | 'requestsPerSecond' | 'timeoutMs' | 'maxRetries'>;
+
+/** The client a loaded configuration describes; `extra` adds what is not configuration (logger, state, test doubles). */
+export function openBomClientFromConfig(settings: OpenBomSettings, extra: Partial<Omit<OpenBomClientOptions, 'baseUrl' | 'appKey' | 'username' | 'password'>> = {}): OpenBomClient {
+  return createOpenBomClient({
+    baseUrl: settings.url,
+    appKey: settings.appKey,
+    username: settings.username,
+    password: settings.password,
+    requestsPerSecond: settings.requestsPerSecond,
+    timeoutMs: settings.timeoutMs,
+    maxRetries: settings.maxRetries,
+    ...extra,
+  });
 }
 
 const BACKOFF_BASE_MS = 250;

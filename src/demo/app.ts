@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { createAdapterApp } from '../adapter/app.js';
 import { loadAdapterConfig } from '../adapter/config.js';
-import { createOpenBomClient } from '../adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../adapter/openbom-client.js';
 import { createMemoryStore } from '../adapter/supplier-documents/index.js';
 import { loadDefaultFixture } from '../fixtures/load.js';
 import { createMockApp } from '../mock/app.js';
@@ -81,16 +81,7 @@ export async function startDemo({ host = '127.0.0.1', port = 0, logger = silentL
       OPENBOM_PASSWORD: user.password,
     },
   });
-  const openbom = createOpenBomClient({
-    baseUrl: config.openbom.url,
-    appKey: config.openbom.appKey,
-    username: config.openbom.username,
-    password: config.openbom.password,
-    requestsPerSecond: config.openbom.requestsPerSecond,
-    timeoutMs: config.openbom.timeoutMs,
-    maxRetries: config.openbom.maxRetries,
-    logger,
-  });
+  const openbom = openBomClientFromConfig(config.openbom, { logger });
   app = createDemoApp({
     // v2 supplier documents live in memory: the demo leaves nothing behind on disk.
     adapter: createAdapterApp({ config, openbom, logger, supplierDocuments: createMemoryStore() }),

@@ -7,6 +7,7 @@ import type {
   Catalog,
   CellValue,
   FileValue,
+  DocumentHeader,
   Fixture,
   OrderBom,
   PartNumberPattern,
@@ -47,14 +48,7 @@ export class RenderCache {
   }
 }
 
-interface SheetBase {
-  id: string;
-  nodeId: number;
-  name: string;
-  createdBy: string;
-  modifiedBy: string;
-  created: number;
-  modified: number;
+interface SheetBase extends DocumentHeader {
   columns: string[];
   /** Part number → row, in document order; the index that keeps part-number lookups from scanning. */
   entries: Map<string, Entry>;

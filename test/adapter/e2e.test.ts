@@ -10,7 +10,7 @@ import { listen, type RunningServer } from '../../src/shared/server.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
 import { createAdapterApp } from '../../src/adapter/app.js';
 import { loadAdapterConfig, type AdapterFlags } from '../../src/adapter/config.js';
-import { createOpenBomClient } from '../../src/adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
 import { expectValidResponse, loadSpec } from '../support/openapi.js';
 
 const spec = loadSpec('spec/jakamo-file-callback.yaml');
@@ -60,16 +60,7 @@ async function startAdapter(mockUrl: string, flags: AdapterFlags = {}) {
   const server = await listen({ fetch: (request) => app!.fetch(request) });
   servers.push(server);
   const config = loadAdapterConfig({ flags: { openbomUrl: mockUrl, publicBaseUrl: server.url, ...flags }, env: ENV });
-  const openbom = createOpenBomClient({
-    baseUrl: config.openbom.url,
-    appKey: config.openbom.appKey,
-    username: config.openbom.username,
-    password: config.openbom.password,
-    requestsPerSecond: config.openbom.requestsPerSecond,
-    timeoutMs: config.openbom.timeoutMs,
-    maxRetries: config.openbom.maxRetries,
-    logger,
-  });
+  const openbom = openBomClientFromConfig(config.openbom, { logger });
   app = createAdapterApp({ config, openbom, logger });
   return { url: server.url, logger };
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance, type Report } from '../../conformance/index.js';
 import { createAdapterApp } from '../../src/adapter/app.js';
 import { loadAdapterConfig } from '../../src/adapter/config.js';
-import { createOpenBomClient } from '../../src/adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
 import { loadDefaultFixture } from '../../src/fixtures/load.js';
 import { createMockApp } from '../../src/mock/app.js';
 import { listen, type RunningServer } from '../../src/shared/server.js';
@@ -30,15 +30,7 @@ beforeAll(async () => {
   const adapter = await listen({ fetch: (request) => app!.fetch(request) });
   servers.push(adapter);
   const config = loadAdapterConfig({ flags: { openbomUrl: mock.url, publicBaseUrl: adapter.url, requestsPerSecond: 1000 }, env: ENV });
-  const openbom = createOpenBomClient({
-    baseUrl: config.openbom.url,
-    appKey: config.openbom.appKey,
-    username: config.openbom.username,
-    password: config.openbom.password,
-    requestsPerSecond: config.openbom.requestsPerSecond,
-    timeoutMs: config.openbom.timeoutMs,
-    maxRetries: config.openbom.maxRetries,
-  });
+  const openbom = openBomClientFromConfig(config.openbom);
   app = createAdapterApp({ config, openbom });
   report = await runConformance({ baseUrl: adapter.url, apiKey: KEY, material: '55-554354', revision: '120', otherRevision: '119' });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance, type Report } from '../../conformance/index.js';
 import { createAdapterApp } from '../../src/adapter/app.js';
 import { loadAdapterConfig } from '../../src/adapter/config.js';
-import { createOpenBomClient } from '../../src/adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
 import { createMemoryStore, type StoredSupplierDocument } from '../../src/adapter/supplier-documents/index.js';
 import { loadDefaultFixture } from '../../src/fixtures/load.js';
 import { createMockApp } from '../../src/mock/app.js';
@@ -34,15 +34,7 @@ beforeAll(async () => {
   const adapter = await listen({ fetch: (request) => app!.fetch(request) });
   servers.push(adapter);
   const config = loadAdapterConfig({ flags: { openbomUrl: mock.url, publicBaseUrl: adapter.url, requestsPerSecond: 1000 }, env: ENV });
-  const openbom = createOpenBomClient({
-    baseUrl: config.openbom.url,
-    appKey: config.openbom.appKey,
-    username: config.openbom.username,
-    password: config.openbom.password,
-    requestsPerSecond: config.openbom.requestsPerSecond,
-    timeoutMs: config.openbom.timeoutMs,
-    maxRetries: config.openbom.maxRetries,
-  });
+  const openbom = openBomClientFromConfig(config.openbom);
   app = createAdapterApp({ config, openbom, supplierDocuments: store });
   // A document of the supplier's own, which the checks must neither list as theirs nor touch.
   await store.create({ supplierId: SUPPLIER, fileName: 'existing.pdf', metaData: [], contents: new TextEncoder().encode('%PDF-1.4 keep me') });

@@ -6,7 +6,7 @@
 import { request } from 'node:http';
 import { createAdapterApp } from '../../src/adapter/app.js';
 import { loadAdapterConfig } from '../../src/adapter/config.js';
-import { createOpenBomClient } from '../../src/adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
 import type { Fixture } from '../../src/fixtures/types.js';
 import { createMockApp, type MockOptions } from '../../src/mock/app.js';
 import { silentLogger, type Logger } from '../../src/shared/logger.js';
@@ -75,14 +75,7 @@ export async function startAdapterServer(openBomUrl: string, settings: AdapterSe
     },
     env: { JAKAMO_API_KEYS: JAKAMO_KEY, ...OPENBOM_SECRETS },
   });
-  const openbom = createOpenBomClient({
-    baseUrl: config.openbom.url,
-    appKey: config.openbom.appKey,
-    username: config.openbom.username,
-    password: config.openbom.password,
-    requestsPerSecond: config.openbom.requestsPerSecond,
-    timeoutMs: config.openbom.timeoutMs,
-    maxRetries: config.openbom.maxRetries,
+  const openbom = openBomClientFromConfig(config.openbom, {
     logger,
     ...(settings.fetch ? { fetch: settings.fetch } : {}),
   });

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdapterApp } from '../../src/adapter/app.js';
 import { loadAdapterConfig } from '../../src/adapter/config.js';
-import { createOpenBomClient } from '../../src/adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
 import { createSharedState, type SharedState } from '../../src/adapter/state/index.js';
 import { loadDefaultFixture } from '../../src/fixtures/load.js';
 import type { FileValue, Row } from '../../src/fixtures/types.js';
@@ -80,17 +80,7 @@ describe.skipIf(!redisServerInstalled)('three replicas on one Redis against one 
     const config = loadAdapterConfig({ flags: { openbomUrl: mock.url, publicBaseUrl: server.url, stateUrl: redis.url }, env: ENV });
     const state = await createSharedState(config.state, { appKey: config.openbom.appKey, openBomUrl: config.openbom.url }, logger);
     states.push(state);
-    const openbom = createOpenBomClient({
-      baseUrl: config.openbom.url,
-      appKey: config.openbom.appKey,
-      username: config.openbom.username,
-      password: config.openbom.password,
-      requestsPerSecond: config.openbom.requestsPerSecond,
-      timeoutMs: config.openbom.timeoutMs,
-      maxRetries: config.openbom.maxRetries,
-      logger,
-      state,
-    });
+    const openbom = openBomClientFromConfig(config.openbom, { logger, state });
     app = createAdapterApp({ config, openbom, logger, state });
     return server.url;
   }
