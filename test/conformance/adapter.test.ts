@@ -4,40 +4,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance, type Report } from '../../conformance/index.js';
-import { createAdapterApp } from '../../src/adapter/app.js';
-import { loadAdapterConfig } from '../../src/adapter/config.js';
-import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
-import { loadDefaultFixture } from '../../src/fixtures/load.js';
-import { createMockApp } from '../../src/mock/app.js';
-import { listen, type RunningServer } from '../../src/shared/server.js';
+import { startOurAdapter } from './helpers.js';
 
 const KEY = 'conformance-adapter-key-5150';
-const ENV = {
-  JAKAMO_API_KEYS: KEY,
-  OPENBOM_APP_KEY: 'demo-app-key',
-  OPENBOM_USERNAME: 'demo@example.com',
-  OPENBOM_PASSWORD: 'demo-password',
-};
 
-const servers: RunningServer[] = [];
+let adapter: Awaited<ReturnType<typeof startOurAdapter>>;
 let report: Report;
 
 beforeAll(async () => {
-  // The mock's OpenBOM rate limit is lifted: the suite's ~60 requests are about conformance, not throttling.
-  const mock = await listen(createMockApp({ fixture: loadDefaultFixture(), rateLimit: 0 }));
-  servers.push(mock);
-  let app: ReturnType<typeof createAdapterApp> | undefined;
-  const adapter = await listen({ fetch: (request) => app!.fetch(request) });
-  servers.push(adapter);
-  const config = loadAdapterConfig({ flags: { openbomUrl: mock.url, publicBaseUrl: adapter.url, requestsPerSecond: 1000 }, env: ENV });
-  const openbom = openBomClientFromConfig(config.openbom);
-  app = createAdapterApp({ config, openbom });
+  adapter = await startOurAdapter(KEY);
   report = await runConformance({ baseUrl: adapter.url, apiKey: KEY, material: '55-554354', revision: '120', otherRevision: '119' });
 });
 
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
+afterAll(() => adapter.close());
 
 describe('our adapter against the conformance suite', () => {
   it('passes every MUST check', () => {

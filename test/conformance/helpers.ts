@@ -1,7 +1,13 @@
 /** Shared by the conformance tests: a reference server on a socket and a suite run against it. */
 import { runConformance } from '../../conformance/index.js';
 import type { ConformanceOptions, Report } from '../../conformance/index.js';
-import type { RunningServer } from '../../src/shared/server.js';
+import { createAdapterApp } from '../../src/adapter/app.js';
+import { loadAdapterConfig } from '../../src/adapter/config.js';
+import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
+import type { SupplierDocumentStore } from '../../src/adapter/supplier-documents/index.js';
+import { loadDefaultFixture } from '../../src/fixtures/load.js';
+import { createMockApp } from '../../src/mock/app.js';
+import { listen, type RunningServer } from '../../src/shared/server.js';
 import { MATERIAL, REVISIONS, startReference, type ReferenceOptions } from './reference-server.js';
 
 export const API_KEY = 'sk-live-7Hq2mZx9Lw4pR8tVb3Nc';
@@ -26,3 +32,19 @@ export function runAgainstReference(options: Partial<ReferenceOptions>, extra: P
 
 export const idsWith = (report: Report, status: 'pass' | 'fail' | 'skip') =>
   report.results.filter((r) => r.status === status).map((r) => r.id).sort();
+
+/**
+ * Our own adapter (wired as `serve` wires it) in front of the OpenBOM mock, both on sockets. The mock's rate limit
+ * is lifted: the suite's requests are about conformance, not throttling. Close both with `close()`.
+ */
+export async function startOurAdapter(key: string, supplierDocuments?: SupplierDocumentStore): Promise<{ url: string; close(): Promise<void> }> {
+  const mock = await listen(createMockApp({ fixture: loadDefaultFixture(), rateLimit: 0 }));
+  let app: ReturnType<typeof createAdapterApp> | undefined;
+  const adapter = await listen({ fetch: (request) => app!.fetch(request) });
+  const config = loadAdapterConfig({
+    flags: { openbomUrl: mock.url, publicBaseUrl: adapter.url, requestsPerSecond: 1000 },
+    env: { JAKAMO_API_KEYS: key, OPENBOM_APP_KEY: 'demo-app-key', OPENBOM_USERNAME: 'demo@example.com', OPENBOM_PASSWORD: 'demo-password' },
+  });
+  app = createAdapterApp({ config, openbom: openBomClientFromConfig(config.openbom), ...(supplierDocuments ? { supplierDocuments } : {}) });
+  return { url: adapter.url, close: async () => void (await Promise.all([adapter.close(), mock.close()])) };
+}

@@ -5,46 +5,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance, type Report } from '../../conformance/index.js';
-import { createAdapterApp } from '../../src/adapter/app.js';
-import { loadAdapterConfig } from '../../src/adapter/config.js';
-import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
 import { createMemoryStore, type StoredSupplierDocument } from '../../src/adapter/supplier-documents/index.js';
-import { loadDefaultFixture } from '../../src/fixtures/load.js';
-import { createMockApp } from '../../src/mock/app.js';
-import { listen, type RunningServer } from '../../src/shared/server.js';
+import { startOurAdapter } from './helpers.js';
 
 const KEY = 'conformance-v2-adapter-key-8080';
 const SUPPLIER = '54454543';
-const ENV = {
-  JAKAMO_API_KEYS: KEY,
-  OPENBOM_APP_KEY: 'demo-app-key',
-  OPENBOM_USERNAME: 'demo@example.com',
-  OPENBOM_PASSWORD: 'demo-password',
-};
 
-const servers: RunningServer[] = [];
 const store = createMemoryStore();
+let adapter: Awaited<ReturnType<typeof startOurAdapter>>;
 let before: StoredSupplierDocument[];
 let report: Report;
 
 beforeAll(async () => {
-  const mock = await listen(createMockApp({ fixture: loadDefaultFixture(), rateLimit: 0 }));
-  servers.push(mock);
-  let app: ReturnType<typeof createAdapterApp> | undefined;
-  const adapter = await listen({ fetch: (request) => app!.fetch(request) });
-  servers.push(adapter);
-  const config = loadAdapterConfig({ flags: { openbomUrl: mock.url, publicBaseUrl: adapter.url, requestsPerSecond: 1000 }, env: ENV });
-  const openbom = openBomClientFromConfig(config.openbom);
-  app = createAdapterApp({ config, openbom, supplierDocuments: store });
+  adapter = await startOurAdapter(KEY, store);
   // A document of the supplier's own, which the checks must neither list as theirs nor touch.
   await store.create({ supplierId: SUPPLIER, fileName: 'existing.pdf', metaData: [], contents: new TextEncoder().encode('%PDF-1.4 keep me') });
   before = await store.list(SUPPLIER);
   report = await runConformance({ baseUrl: adapter.url, apiKey: KEY, material: '55-554354', revision: '120', otherRevision: '119', v2: true, supplier: SUPPLIER });
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
+afterAll(() => adapter.close());
 
 describe('our adapter against the suite with --v2', () => {
   it('passes every check, v1 and v2, with nothing skipped', () => {
