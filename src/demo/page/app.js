@@ -169,18 +169,24 @@ function showListing(outcome) {
   setMessage(ui.message, `${outcome.files.length} ${outcome.files.length === 1 ? 'file' : 'files'}`, 'info');
 }
 
-function fileRow(file) {
-  const row = document.createElement('tr');
-  row.dataset.testid = 'file-row';
+/** A table cell with the file's extension as a badge and its name (breakable at separators) under `testid`. */
+function fileNameCell(fileName, testid) {
   const nameCell = cell('file-name');
   const badge = document.createElement('span');
   badge.className = 'ext';
   badge.setAttribute('aria-hidden', 'true');
-  badge.textContent = extensionOf(file.fileName);
+  badge.textContent = extensionOf(fileName);
   const name = document.createElement('span');
-  name.dataset.testid = 'file-name';
-  name.append(...breakableName(file.fileName));
+  name.dataset.testid = testid;
+  name.append(...breakableName(fileName));
   nameCell.append(badge, name);
+  return nameCell;
+}
+
+function fileRow(file) {
+  const row = document.createElement('tr');
+  row.dataset.testid = 'file-row';
+  const nameCell = fileNameCell(file.fileName, 'file-name');
   const typeCell = cell('file-type', typeof file.type === 'string' ? file.type : '');
   const linkCell = cell('file-download');
   const link = document.createElement('a');
@@ -308,15 +314,7 @@ function showSupplierDocuments(documents) {
 function supplierRow(stored) {
   const row = document.createElement('tr');
   row.dataset.testid = 'supplier-row';
-  const nameCell = cell('file-name');
-  const badge = document.createElement('span');
-  badge.className = 'ext';
-  badge.setAttribute('aria-hidden', 'true');
-  badge.textContent = extensionOf(stored.fileName);
-  const name = document.createElement('span');
-  name.dataset.testid = 'supplier-file-name';
-  name.append(...breakableName(stored.fileName));
-  nameCell.append(badge, name);
+  const nameCell = fileNameCell(stored.fileName, 'supplier-file-name');
   const metaData = (stored.metaData ?? []).map(({ key, value }) => `${key}: ${value}`).join(', ');
   const actions = cell('file-download');
   actions.append(
