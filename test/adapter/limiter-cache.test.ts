@@ -2,21 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { SlidingWindowLimiter } from '../../src/adapter/limiter.js';
 import { TtlCache } from '../../src/adapter/ttl-cache.js';
+import { advancingClock } from '../support/clock.js';
 
 /** A limiter on a manual clock whose waits move the clock (after letting granted callers run). */
 function manualLimiter(limit: number, windowMs: number) {
-  const clock = new ManualClock(0);
-  const sleeps: number[] = [];
-  const limiter = new SlidingWindowLimiter({
-    limit,
-    windowMs,
-    clock,
-    sleep: async (ms) => {
-      await new Promise((resolve) => setImmediate(resolve));
-      sleeps.push(ms);
-      clock.advance(ms);
-    },
-  });
+  const { clock, sleeps, sleep } = advancingClock(0);
+  const limiter = new SlidingWindowLimiter({ limit, windowMs, clock, sleep });
   return { clock, sleeps, limiter };
 }
 

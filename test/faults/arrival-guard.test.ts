@@ -4,22 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ArrivalGuard } from '../../src/adapter/arrival-guard.js';
-import { ManualClock } from '../../src/shared/clock.js';
+import { advancingClock } from '../support/clock.js';
 
 function setup(limit = 2, windowMs = 1000) {
-  const clock = new ManualClock();
-  const sleeps: number[] = [];
-  const guard = new ArrivalGuard({
-    limit,
-    windowMs,
-    clock,
-    // Waiting moves the manual clock, after letting whatever was already granted run.
-    sleep: async (ms) => {
-      await new Promise((resolve) => setImmediate(resolve));
-      sleeps.push(ms);
-      clock.advance(ms);
-    },
-  });
+  const { clock, sleeps, sleep } = advancingClock();
+  const guard = new ArrivalGuard({ limit, windowMs, clock, sleep });
   return { guard, clock, sleeps };
 }
 
