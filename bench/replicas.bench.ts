@@ -20,7 +20,7 @@ import { parseFixture } from '../src/fixtures/load.js';
 import { createMockApp } from '../src/mock/app.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { listen, type RunningServer } from '../src/shared/server.js';
-import { RedisServer, SKIP_MESSAGE, redisServerInstalled } from '../test/replicas/support/redis-server.js';
+import { RedisServer, redisServer } from '../test/replicas/support/redis-server.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 5);
@@ -28,8 +28,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 24);
 const KEY = 'bench-replicas-key-0001';
 const ENV = { JAKAMO_API_KEYS: KEY, OPENBOM_APP_KEY: 'demo-app-key', OPENBOM_USERNAME: 'demo@example.com', OPENBOM_PASSWORD: 'demo-password' };
 
-if (!redisServerInstalled) {
-  console.error(SKIP_MESSAGE);
+if (!redisServer.available) {
+  console.error(redisServer.skipMessage);
   process.exit(1);
 }
 

@@ -9,14 +9,14 @@ import { SharedStateUnavailableError, type SharedState, type StoredTokens } from
 import { createRedisState, accountNamespace } from '../../src/adapter/state/redis-state.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
-import { RedisServer, SKIP_MESSAGE, redisServerInstalled } from './support/redis-server.js';
+import { missing } from '../support/prerequisites.js';
+import { RedisServer, redisServer } from './support/redis-server.js';
 
-if (!redisServerInstalled) console.warn(SKIP_MESSAGE);
 
 const APP_KEY = 'redis-state-test-app-key-5f2a9c';
 const OPENBOM_URL = 'http://127.0.0.1:9';
 
-describe.skipIf(!redisServerInstalled)('Redis shared state', () => {
+describe.skipIf(missing(redisServer))('Redis shared state', () => {
   let redis: RedisServer;
   let inspector: Redis;
   const states: SharedState[] = [];

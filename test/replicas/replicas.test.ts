@@ -15,9 +15,9 @@ import type { FileValue, Row } from '../../src/fixtures/types.js';
 import { createMockApp } from '../../src/mock/app.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
 import { listen, type RunningServer } from '../../src/shared/server.js';
-import { RedisServer, SKIP_MESSAGE, redisServerInstalled } from './support/redis-server.js';
+import { missing } from '../support/prerequisites.js';
+import { RedisServer, redisServer } from './support/redis-server.js';
 
-if (!redisServerInstalled) console.warn(SKIP_MESSAGE);
 
 const KEY = 'replicas-jakamo-key-7d31c0';
 const ENV = { JAKAMO_API_KEYS: KEY, OPENBOM_APP_KEY: 'demo-app-key', OPENBOM_USERNAME: 'demo@example.com', OPENBOM_PASSWORD: 'demo-password' };
@@ -61,7 +61,7 @@ interface JournalEntry {
   kind: 'api' | 'storage';
 }
 
-describe.skipIf(!redisServerInstalled)('three replicas on one Redis against one rate-limited mock', () => {
+describe.skipIf(missing(redisServer))('three replicas on one Redis against one rate-limited mock', () => {
   let redis: RedisServer;
   let mock: RunningServer;
   const servers: RunningServer[] = [];

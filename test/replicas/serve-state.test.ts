@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer, SKIP_MESSAGE, redisServerInstalled } from './support/redis-server.js';
+import { missing } from '../support/prerequisites.js';
+import { RedisServer, redisServer } from './support/redis-server.js';
 
-if (!redisServerInstalled) console.warn(SKIP_MESSAGE);
 
 const root = resolve(import.meta.dirname, '../..');
 const ENV = { JAKAMO_API_KEYS: 'serve-state-key-1', OPENBOM_APP_KEY: 'serve-state-app-key', OPENBOM_USERNAME: 'u@example.com', OPENBOM_PASSWORD: 'serve-state-pw' };
@@ -34,7 +34,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe.skipIf(!redisServerInstalled)('jakamo-kit serve with a Redis state', { timeout: 30_000 }, () => {
+describe.skipIf(missing(redisServer))('jakamo-kit serve with a Redis state', { timeout: 30_000 }, () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await RedisServer.start();

@@ -2,21 +2,13 @@
  * A real redis-server for tests: on 127.0.0.1, on a port picked free, without persistence, stoppable and restartable
  * on the same port (to test an outage).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Whether `redis-server` can be run here (.ci/run installs it; only a bare developer machine may lack it). */
-export const redisServerInstalled = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-
-export const SKIP_MESSAGE = 'redis-server is not installed (apt-get install redis-server); skipping the Redis tests';
-
-// .ci/run installs redis-server and sets this: there, a missing Redis fails these tests instead of skipping them.
-if (!redisServerInstalled && process.env.JAKAMO_KIT_REQUIRE_REDIS === '1') {
-  throw new Error('redis-server is not installed, and JAKAMO_KIT_REQUIRE_REDIS=1 says the Redis tests must run');
-}
+export { redisServer } from '../../support/prerequisites.js';
 
 async function freePort(): Promise<number> {
   const probe = createServer();
