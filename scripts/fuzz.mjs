@@ -24,7 +24,11 @@ const result = spawnSync(process.execPath, [vitest, 'run', ...(files.length > 0 
 
 let lines = [];
 try {
-  lines = readFileSync(report, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  lines = readFileSync(report, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 } catch {
   // No target reported: vitest failed before any fuzz ran; its own output says why.
 }
@@ -39,7 +43,9 @@ if (lines.length > 0) {
       .map(([key, count]) => `${key} ${count}`)
       .join(', ');
     const ran = line.outcome === 'passed' ? `${line.executed}` : `${line.executed} (FAILED; seed ${line.seed})`;
-    console.log(`  ${line.target.padEnd(width)}  ${ran.padStart(6)} cases  [${outcomes}]  seed ${line.seed}  ${(line.ms / 1000).toFixed(1)} s`);
+    console.log(
+      `  ${line.target.padEnd(width)}  ${ran.padStart(6)} cases  [${outcomes}]  seed ${line.seed}  ${(line.ms / 1000).toFixed(1)} s`,
+    );
   }
   const total = lines.reduce((sum, line) => sum + line.executed, 0);
   console.log(`  ${'total'.padEnd(width)}  ${String(total).padStart(6)} cases`);

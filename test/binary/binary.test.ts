@@ -1,6 +1,7 @@
 /**
- * The single executable: built once with `node scripts/build-binary.mjs`, copied alone into an empty directory
- * (no node_modules, no source tree) and run from there.
+ * The single executable: built once with `node scripts/build-binary.mjs` (a no-op when nothing changed since the last
+ * build), copied alone into an empty directory (no node_modules, no source tree) and run from there. The commands
+ * are independent processes, so they run concurrently.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -8,9 +9,13 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 
 const root = join(import.meta.dirname, '../..');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
 const execFileAsync = promisify(execFile);
 
 let dir: string;
@@ -63,7 +68,7 @@ function firstPrintedUrl(child: ChildProcess): Promise<string> {
   });
 }
 
-describe('dist/jakamo-kit (single executable)', () => {
+describe.concurrent('dist/jakamo-kit (single executable)', () => {
   it('embeds the fixtures, the demo page and the specs under their repository paths', () => {
     const config = JSON.parse(readFileSync(join(root, 'dist/sea/sea-config.json'), 'utf8')) as {
       assets: Record<string, string>;
@@ -85,9 +90,11 @@ describe('dist/jakamo-kit (single executable)', () => {
     expect(result.stdout).toMatch(/^Usage: jakamo-kit /);
   });
 
-  it('prints the package version', async () => {
+  it("prints the package version and the embedded Node, the LTS pinned in package.json (not the build machine's)", async () => {
+    const embedded = pkg.embeddedNode.version;
+    expect(embedded).toMatch(/^24\.\d+\.\d+$/);
     const result = await runBinary(['--version']);
-    expect(result).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    expect(result).toEqual({ code: 0, stdout: `${pkg.version} (node v${embedded})\n`, stderr: '' });
   });
 
   it('passes its own conformance run with `demo --check`', async () => {
@@ -147,5 +154,16 @@ describe('dist/jakamo-kit (single executable)', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^jakamo-kit: unknown option/);
+  });
+});
+
+describe('the source-tree CLI (dist/cli.js)', () => {
+  it('prints the package version and the Node it runs on', () => {
+    const result = runCli(['--version']);
+    expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
+      status: 0,
+      stdout: `${pkg.version} (node ${process.version})\n`,
+      stderr: '',
+    });
   });
 });

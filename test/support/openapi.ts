@@ -226,14 +226,7 @@ export function validateResponse(
 }
 
 /** validateResponse that throws a readable Error (the first ten problems and a body preview) for use inside tests. */
-export function expectValid(
-  spec: LoadedSpec,
-  method: string,
-  path: string,
-  status: number,
-  body: unknown,
-  headers?: HeaderSource,
-): void {
+export function expectValid(spec: LoadedSpec, method: string, path: string, status: number, body: unknown, headers?: HeaderSource): void {
   const result = validateResponse(spec, method, path, status, body, headers);
   if (!result.ok) {
     const preview = JSON.stringify(body)?.slice(0, 500) ?? String(body);
@@ -264,15 +257,6 @@ export async function expectValidResponse(spec: LoadedSpec, method: string, path
   }
   expectValid(spec, method, path, response.status, body, response.headers);
   return body;
-}
-
-/** Every `$ref` in a document (with the JSON pointer where it occurs), for structural checks. */
-export function collectRefs(value: unknown, at = ''): Array<{ at: string; ref: string }> {
-  if (Array.isArray(value)) return value.flatMap((item, index) => collectRefs(item, `${at}/${index}`));
-  if (!isObject(value)) return [];
-  return Object.entries(value).flatMap(([key, child]) =>
-    key === '$ref' && typeof child === 'string' ? [{ at, ref: child }] : collectRefs(child, `${at}/${escapePointerToken(key)}`),
-  );
 }
 
 /** Follows a JSON pointer (`/a/b~1c`) into a value; throws when a step does not exist. */
@@ -379,10 +363,13 @@ function formatAjvErrors(errors: ErrorObject[], where: string): string[] {
     const location = `${where}${error.instancePath}`;
     const params = error.params as Record<string, unknown>;
     const detail =
-      error.keyword === 'additionalProperties' ? ` (${String(params.additionalProperty)})`
-      : error.keyword === 'const' ? ` (${JSON.stringify(params.allowedValue)})`
-      : error.keyword === 'enum' ? ` (${JSON.stringify(params.allowedValues)})`
-      : '';
+      error.keyword === 'additionalProperties'
+        ? ` (${String(params.additionalProperty)})`
+        : error.keyword === 'const'
+          ? ` (${JSON.stringify(params.allowedValue)})`
+          : error.keyword === 'enum'
+            ? ` (${JSON.stringify(params.allowedValues)})`
+            : '';
     return `${location} ${error.message ?? error.keyword}${detail}`;
   });
 }

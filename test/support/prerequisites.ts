@@ -52,6 +52,13 @@ export const redisServer = prerequisite(
   'apt-get install redis-server',
 );
 
+/** Java 17+, which Specmatic (the `specmatic` npm package is a jar) runs on. */
+export const java = prerequisite(
+  'Java',
+  spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0,
+  'apt-get install openjdk-17-jre-headless',
+);
+
 /**
  * For a test file's top level: prints the skip line once when the tool is missing and answers whether to skip, for
  * `describe.skipIf(missing(chromium))(…)`.

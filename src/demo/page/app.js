@@ -1,6 +1,8 @@
 // The Jakamo order line, simulated: lists and downloads an item's documents through the File Callback API
 // the way Jakamo does, and shows the user exactly Jakamo's texts. Below it, a supplier's documents through the
-// v2 API: list, upload (create, or replace when the name exists), download, delete. Plain browser JavaScript, no build step.
+// v2 API: list, upload (create, or replace when the name exists), download, delete. Plain browser JavaScript, no build step,
+// type-checked by `npm run typecheck` (tsconfig.page.json).
+// @ts-check
 'use strict';
 
 /** What Jakamo shows (File Callback API v1, section 4). */
@@ -16,38 +18,57 @@ const BODY_EXCERPT_CHARS = 1500;
 const BASE64_EXCERPT_CHARS = 60;
 const MAX_EXCHANGES = 25;
 
-const $ = (id) => document.getElementById(id);
+/**
+ * The page's element with this id, of the expected kind; a page that lacks it fails here, loudly, not later.
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {new () => T} kind
+ * @returns {T}
+ */
+function byId(id, kind) {
+  const element = document.getElementById(id);
+  if (!(element instanceof kind)) throw new Error(`the page has no ${kind.name} #${id}`);
+  return element;
+}
+/** @param {string} id */
+const $ = (id) => byId(id, HTMLElement);
+/** @param {string} id */
+const input = (id) => byId(id, HTMLInputElement);
+/** @param {string} id */
+const form = (id) => byId(id, HTMLFormElement);
+/** @param {string} id */
+const button = (id) => byId(id, HTMLButtonElement);
 const ui = {
-  form: $('order-form'),
-  item: $('item-number'),
-  revision: $('revision'),
-  fetchButton: $('fetch-documents'),
+  form: form('order-form'),
+  item: input('item-number'),
+  revision: input('revision'),
+  fetchButton: button('fetch-documents'),
   documents: $('documents'),
   message: $('message'),
   table: $('file-list'),
   rows: $('file-rows'),
   downloadMessage: $('download-message'),
-  wrongKey: $('toggle-wrong-key'),
-  unknownItem: $('toggle-unknown-item'),
-  emptyRevision: $('toggle-empty-revision'),
+  wrongKey: input('toggle-wrong-key'),
+  unknownItem: input('toggle-unknown-item'),
+  emptyRevision: input('toggle-empty-revision'),
   traffic: $('traffic'),
   trafficEmpty: $('traffic-empty'),
-  trafficClear: $('traffic-clear'),
-  exchangeTemplate: $('exchange-template'),
+  trafficClear: button('traffic-clear'),
+  exchangeTemplate: byId('exchange-template', HTMLTemplateElement),
   configError: $('config-error'),
 };
 const supplierUi = {
   section: $('suppliers'),
-  listForm: $('supplier-form'),
-  supplierId: $('supplier-id'),
-  uploadForm: $('upload-form'),
-  file: $('upload-file'),
-  validTo: $('upload-valid-to'),
+  listForm: form('supplier-form'),
+  supplierId: input('supplier-id'),
+  uploadForm: form('upload-form'),
+  file: input('upload-file'),
+  validTo: input('upload-valid-to'),
   message: $('supplier-message'),
   replaceOffer: $('replace-offer'),
   replaceText: $('replace-offer-text'),
-  replaceButton: $('replace-button'),
-  replaceCancel: $('replace-cancel'),
+  replaceButton: button('replace-button'),
+  replaceCancel: button('replace-cancel'),
   table: $('supplier-list'),
   rows: $('supplier-rows'),
 };
@@ -77,7 +98,7 @@ async function init() {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     config = { ...config, ...(await response.json()) };
   } catch (error) {
-    ui.configError.textContent = `Could not load /demo-config.json (${error.message}); requests go without an API key.`;
+    ui.configError.textContent = `Could not load /demo-config.json (${messageOf(error)}); requests go without an API key.`;
   }
   $('setting-base-url').textContent = listingBase();
   $('setting-header').textContent = config.apiKeyHeader;
@@ -219,9 +240,10 @@ function extensionOf(fileName) {
 }
 
 /** Jakamo fetches the link with the same API key header; the browser then saves the bytes under the listed name. */
+/** @param {MouseEvent} event */
 async function onDownloadClick(event) {
-  const link = event.target.closest('a[data-testid="download-link"]');
-  if (!link) return;
+  const link = event.target instanceof Element ? event.target.closest('a[data-testid="download-link"]') : null;
+  if (!(link instanceof HTMLAnchorElement)) return;
   event.preventDefault();
   ui.downloadMessage.textContent = '';
   const exchange = await send(link.href);
@@ -268,8 +290,8 @@ function bindSupplierView() {
     setMessage(supplierUi.message, 'The stored document was kept.', 'info');
   });
   supplierUi.rows.addEventListener('click', (event) => {
-    const button = event.target.closest('button[data-action]');
-    if (!button) return;
+    const button = event.target instanceof Element ? event.target.closest('button[data-action]') : null;
+    if (!(button instanceof HTMLButtonElement)) return;
     if (button.dataset.action === 'download') void downloadSupplierDocument(button.dataset.link, button.dataset.fileName);
     if (button.dataset.action === 'delete') void deleteSupplierDocument(button.dataset.fileName);
   });
@@ -301,7 +323,11 @@ function refreshSupplierDocuments({ keepMessage = false } = {}) {
     showSupplierDocuments(body.data);
     if (!keepMessage) {
       const count = body.data.length;
-      setMessage(supplierUi.message, count === 0 ? 'This supplier has no documents.' : `${count} ${count === 1 ? 'document' : 'documents'}`, 'info');
+      setMessage(
+        supplierUi.message,
+        count === 0 ? 'This supplier has no documents.' : `${count} ${count === 1 ? 'document' : 'documents'}`,
+        'info',
+      );
     }
   });
 }
@@ -317,11 +343,14 @@ function supplierRow(stored) {
   const nameCell = fileNameCell(stored.fileName, 'supplier-file-name');
   const metaData = (stored.metaData ?? []).map(({ key, value }) => `${key}: ${value}`).join(', ');
   const actions = cell('file-download');
-  actions.append(
-    actionButton('download', 'Download', stored, 'secondary'),
-    actionButton('delete', 'Delete', stored, 'secondary danger'),
+  actions.append(actionButton('download', 'Download', stored, 'secondary'), actionButton('delete', 'Delete', stored, 'secondary danger'));
+  row.append(
+    nameCell,
+    cell('file-size', formatSize(stored.size)),
+    cell('file-updated', formatTime(stored.updatedAt)),
+    cell('file-meta', metaData),
+    actions,
   );
-  row.append(nameCell, cell('file-size', formatSize(stored.size)), cell('file-updated', formatTime(stored.updatedAt)), cell('file-meta', metaData), actions);
   return row;
 }
 
@@ -431,7 +460,9 @@ async function refreshDocumentsAfterChange() {
 function errorText(response, body) {
   if (!response) return 'the server could not be reached.';
   if (!body || typeof body.message !== 'string') return `HTTP ${response.status}.`;
-  const details = Array.isArray(body.errors) ? body.errors.map((entry) => entry?.message).filter((text) => typeof text === 'string' && text !== body.message) : [];
+  const details = Array.isArray(body.errors)
+    ? body.errors.map((entry) => entry?.message).filter((text) => typeof text === 'string' && text !== body.message)
+    : [];
   return [body.message, ...details].join(' — ');
 }
 
@@ -469,6 +500,10 @@ function formatTime(iso) {
  * One request with the API key header, recorded in the traffic panel (a JSON body, when given, with its content type).
  * The response is returned with its body still readable: it is cloned for the panel's excerpt.
  */
+/**
+ * @param {string} url
+ * @param {{ method?: string, body?: string }} [init]
+ */
 async function send(url, { method = 'GET', body } = {}) {
   const headers = { ...authHeaders(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
   const record = addExchange(method, url, headers, body);
@@ -485,8 +520,14 @@ async function send(url, { method = 'GET', body } = {}) {
 }
 
 function addExchange(method, url, headers, body) {
-  const item = ui.exchangeTemplate.content.firstElementChild.cloneNode(true);
-  const q = (selector) => item.querySelector(selector);
+  const item = ui.exchangeTemplate.content.firstElementChild?.cloneNode(true);
+  if (!(item instanceof HTMLElement)) throw new Error('the page has an empty #exchange-template');
+  /** @param {string} selector */
+  const q = (selector) => {
+    const found = item.querySelector(selector);
+    if (!(found instanceof HTMLElement)) throw new Error(`#exchange-template has no ${selector}`);
+    return found;
+  };
   q('.method').textContent = method;
   q('.url').textContent = url;
   q('.status').textContent = '…';
@@ -496,7 +537,7 @@ function addExchange(method, url, headers, body) {
   if (body !== undefined) q('.request-body').textContent = requestBodyExcerpt(body);
   ui.traffic.prepend(item);
   ui.trafficEmpty.hidden = true;
-  while (ui.traffic.children.length > MAX_EXCHANGES) ui.traffic.lastElementChild.remove();
+  while (ui.traffic.children.length > MAX_EXCHANGES) ui.traffic.lastElementChild?.remove();
 
   const setStatus = (text, kind, elapsed) => {
     q('.status').textContent = text;
@@ -526,7 +567,7 @@ async function bodyExcerpt(response) {
     const pretty = prettyJson(text);
     return pretty.length > BODY_EXCERPT_CHARS ? `${pretty.slice(0, BODY_EXCERPT_CHARS)}\n… (${blob.size} bytes in all)` : pretty;
   } catch (error) {
-    return `(body unreadable: ${error.message})`;
+    return `(body unreadable: ${messageOf(error)})`;
   }
 }
 
@@ -554,6 +595,11 @@ function prettyJson(text) {
 
 function formatHeaders(entries) {
   return entries.map(([name, value]) => `${name}: ${value}`).join('\n');
+}
+
+/** @param {unknown} error */
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Same rule as jakamo-kit's logs: enough to tell two keys apart, never enough to use one. */
