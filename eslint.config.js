@@ -86,7 +86,7 @@ export default tseslint.config(
     settings: {
       'boundaries/elements': ELEMENTS.map((element) => ({ ...element, partialMatch: false })),
       'boundaries/include': ['src/**/*.ts', 'conformance/**/*.ts'],
-      'import/resolver': { './scripts/eslint-ts-resolver.cjs': {} },
+      'import/resolver': { typescript: { alwaysTryTypes: false } },
     },
     rules: {
       'boundaries/dependencies': [
