@@ -37,6 +37,37 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   keepAliveTimeoutMs: 5_000,
 };
 
+/** At most this many characters of one request-supplied value (a path, a parameter) reach a log line or an error body. */
+export const REQUEST_EXCERPT_CHARS = 200;
+
+/** The most characters of an error message that quotes a request value: its own words and one excerpt. */
+export const ERROR_MESSAGE_MAX_CHARS = 2 * REQUEST_EXCERPT_CHARS;
+
+/**
+ * Characters a terminal, a log viewer or a reader would act on or be fooled by: controls, format (bidi) characters,
+ * line and paragraph separators, and lone surrogates (not encodable in UTF-8).
+ */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+/**
+ * A value taken from a request as it may be written to a log line or echoed in an error body: unprintable
+ * characters escaped (`\u{202e}`), at most `maxChars` characters in all, and when cut, an ellipsis and the
+ * original length (`/aaaa… (8192 chars)`). A client can thus neither fill the disk through the log nor forge
+ * lines or reorder text in it, whatever it sends.
+ */
+export function excerpt(value: string, maxChars: number = REQUEST_EXCERPT_CHARS): string {
+  let shown = '';
+  let consumed = 0;
+  // Stops at the bound: a 10 MiB value costs no more than a short one.
+  for (const char of value) {
+    const piece = UNPRINTABLE.test(char) ? `\\u{${char.codePointAt(0)!.toString(16)}}` : char;
+    if (shown.length + piece.length > maxChars) break;
+    shown += piece;
+    consumed += char.length;
+  }
+  return consumed === value.length ? shown : `${shown}… (${value.length} chars)`;
+}
+
 export type RejectionStatus = 400 | 408 | 414 | 431;
 
 /** A request refused by a limit: the status, a short title and a sentence saying which limit. */

@@ -1,7 +1,16 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
-import { attachLimits, DEFAULT_LIMITS, rejection, rejectionRequest, wasRendered, type Rejection, type RejectionStatus, type ServerLimits } from './limits.js';
+import {
+  attachLimits,
+  DEFAULT_LIMITS,
+  rejection,
+  rejectionRequest,
+  wasRendered,
+  type Rejection,
+  type RejectionStatus,
+  type ServerLimits,
+} from './limits.js';
 
 export interface FetchApp {
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
@@ -40,7 +49,8 @@ export async function listen(app: FetchApp, options: ListenOptions = {}): Promis
       attachLimits(request, limits);
       const { incoming, outgoing } = env as { incoming: IncomingMessage; outgoing: ServerResponse };
       // HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own check would answer a bodiless 400, so it is done here.
-      if (incoming.httpVersion === '1.1' && incoming.headers.host === undefined) return renderRejection(app, rejection(400, 'The Host header is missing.'));
+      if (incoming.httpVersion === '1.1' && incoming.headers.host === undefined)
+        return renderRejection(app, rejection(400, 'The Host header is missing.'));
       if (hasBody(incoming)) {
         watchBodyProgress(incoming, limits.bodyIdleTimeoutMs, () => {
           const answer: Answer = outgoing.headersSent ? 'none' : incoming.method === 'HEAD' ? 'bodiless' : 'full';
@@ -54,7 +64,9 @@ export async function listen(app: FetchApp, options: ListenOptions = {}): Promis
       // Requests @hono/node-server cannot turn into a Request (bad Host header, backslash in the path …) get a 400
       // in the app's shape; anything else that escapes the app answers a bare 500 as node-server would.
       errorHandler: (error) =>
-        error instanceof RequestError ? renderRejection(app, rejection(400, 'The request line or Host header is malformed.')) : new Response(null, { status: 500 }),
+        error instanceof RequestError
+          ? renderRejection(app, rejection(400, 'The request line or Host header is malformed.'))
+          : new Response(null, { status: 500 }),
     },
   );
   const server = createServer(
@@ -67,7 +79,8 @@ export async function listen(app: FetchApp, options: ListenOptions = {}): Promis
       // Node looks for timed-out requests this often (30 s by default, far too coarse for short timeouts).
       connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
     },
-    listener,
+    // The listener answers every error itself (errorHandler above); its promise only says when it is done.
+    (incoming, outgoing) => void listener(incoming, outgoing),
   );
   if (limits.maxConnections !== undefined) server.maxConnections = limits.maxConnections;
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
@@ -75,7 +88,7 @@ export async function listen(app: FetchApp, options: ListenOptions = {}): Promis
     refuse(socket, rejection(status, clientErrorDetail(status, limits)), clientErrorAnswer(socket, error.rawPacket));
   });
   // An Expect other than 100-continue is ignored (RFC 9110 allows it) rather than answered with Node's bodiless 417.
-  server.on('checkExpectation', listener);
+  server.on('checkExpectation', (incoming: IncomingMessage, outgoing: ServerResponse) => void listener(incoming, outgoing));
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -91,9 +104,11 @@ function resolveLimits(overrides: Partial<ServerLimits>): ServerLimits {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...defined };
   for (const [name, value] of Object.entries(limits)) {
-    if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new RangeError(`listen(): ${name} must be a positive integer, got ${value}`);
+    if (value !== undefined && !(Number.isInteger(value) && value > 0))
+      throw new RangeError(`listen(): ${name} must be a positive integer, got ${value}`);
   }
-  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new RangeError('listen(): headersTimeoutMs must not exceed requestTimeoutMs');
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    throw new RangeError('listen(): headersTimeoutMs must not exceed requestTimeoutMs');
   return limits;
 }
 
@@ -105,7 +120,8 @@ const CLIENT_ERROR_STATUS: Record<string, RejectionStatus> = {
 
 function clientErrorDetail(status: RejectionStatus, limits: ServerLimits): string {
   if (status === 431) return `The request line and headers exceed ${limits.maxHeaderSize} bytes.`;
-  if (status === 408) return `The request did not arrive in time (its head within ${limits.headersTimeoutMs} ms, all of it within ${limits.requestTimeoutMs} ms).`;
+  if (status === 408)
+    return `The request did not arrive in time (its head within ${limits.headersTimeoutMs} ms, all of it within ${limits.requestTimeoutMs} ms).`;
   return 'The request is not valid HTTP/1.1.';
 }
 
@@ -134,16 +150,19 @@ function watchBodyProgress(incoming: IncomingMessage, idleMs: number, onIdle: ()
     socket.off('close', stop);
     incoming.off('close', stop);
   };
-  const timer = setInterval(() => {
-    if (incoming.complete || socket.destroyed) return stop();
-    if (socket.bytesRead !== bytesSeen) {
-      bytesSeen = socket.bytesRead;
-      lastProgress = performance.now();
-    } else if (performance.now() - lastProgress >= idleMs) {
-      stop();
-      onIdle();
-    }
-  }, Math.max(10, Math.floor(idleMs / 4)));
+  const timer = setInterval(
+    () => {
+      if (incoming.complete || socket.destroyed) return stop();
+      if (socket.bytesRead !== bytesSeen) {
+        bytesSeen = socket.bytesRead;
+        lastProgress = performance.now();
+      } else if (performance.now() - lastProgress >= idleMs) {
+        stop();
+        onIdle();
+      }
+    },
+    Math.max(10, Math.floor(idleMs / 4)),
+  );
   timer.unref();
   // Stopped as soon as the request is done: on a keep-alive socket, listeners would otherwise pile up until a tick.
   incoming.once('close', stop);

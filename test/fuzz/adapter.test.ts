@@ -18,7 +18,12 @@ import { fieldObjects, specInputs } from './support/vocabulary.js';
 const spec = loadSpec('spec/jakamo-file-callback.yaml');
 const inputs = specInputs(spec);
 const fixture = loadDefaultFixture();
-const PART_NUMBERS = fixture.catalogs.flatMap((catalog) => catalog.parts.map((part) => String(part.row['Part Number'])));
+const PART_NUMBERS = fixture.catalogs.flatMap((catalog) =>
+  catalog.parts.flatMap((part) => {
+    const partNumber = part.row['Part Number'];
+    return typeof partNumber === 'string' ? [partNumber] : [];
+  }),
+);
 const SUPPLIERS = ['54454543', 'acme-1', 'Nordline.Conveyors_2'];
 const DOCUMENT_NAMES = ['file.txt', 'spec sheet.pdf', 'Zürich – v2.step', 'a'];
 
@@ -30,7 +35,10 @@ const credentials = fc.oneof(
     [[API_KEY_HEADER, '{{KEY}}x']],
     [[API_KEY_HEADER, '']],
     [['Authorization', 'Bearer {{KEY}}']],
-    [[API_KEY_HEADER, '{{KEY}}'], [API_KEY_HEADER, '{{ROTATED}}']],
+    [
+      [API_KEY_HEADER, '{{KEY}}'],
+      [API_KEY_HEADER, '{{ROTATED}}'],
+    ],
   ),
 );
 const substitute = (text: string) => text.replaceAll('{{KEY}}', API_KEY).replaceAll('{{ROTATED}}', ROTATED_API_KEY);
@@ -48,11 +56,20 @@ const contents = fc.oneof(
   { arbitrary: fc.constantFrom('', '=', 'QQ', 'QQ=', 'QQ==\n', 'Q-_=', 'QR=='), weight: 1 },
 );
 const metaData = fc.oneof(
-  { arbitrary: fc.array(fc.record({ key: fc.string({ maxLength: 300 }), value: fc.string({ maxLength: 50 }) }), { maxLength: 4 }), weight: 4 },
+  {
+    arbitrary: fc.array(fc.record({ key: fc.string({ maxLength: 300 }), value: fc.string({ maxLength: 50 }) }), { maxLength: 4 }),
+    weight: 4,
+  },
   { arbitrary: fc.jsonValue({ maxDepth: 2 }), weight: 1 },
 );
 const uploads = fc.oneof(
-  { arbitrary: fc.record({ fileName: fileNames, base64EncodedContents: contents, metaData }, { requiredKeys: ['fileName', 'base64EncodedContents'] }), weight: 6 },
+  {
+    arbitrary: fc.record(
+      { fileName: fileNames, base64EncodedContents: contents, metaData },
+      { requiredKeys: ['fileName', 'base64EncodedContents'] },
+    ),
+    weight: 6,
+  },
   { arbitrary: fc.record({ fileName: fileNames, base64EncodedContents: contents, metaData }, { requiredKeys: [] }), weight: 1 },
   { arbitrary: fieldObjects(inputs.bodyFields, fc.oneof(fc.string(), fc.constantFrom(...DOCUMENT_NAMES))), weight: 1 },
 );
@@ -64,7 +81,9 @@ beforeAll(async () => {
   target = await createDemoTarget();
   // Download links as listed, so generated downloads can hit real files; a few v2 documents to read, replace, delete.
   for (const partNumber of PART_NUMBERS.slice(0, 6)) {
-    const response = await target.app.request(`${ADAPTER_ORIGIN}/materials/documents?materialId=${encodeURIComponent(partNumber)}`, { headers: { [API_KEY_HEADER]: API_KEY } });
+    const response = await target.app.request(`${ADAPTER_ORIGIN}/materials/documents?materialId=${encodeURIComponent(partNumber)}`, {
+      headers: { [API_KEY_HEADER]: API_KEY },
+    });
     const { data } = (await response.json()) as { data: Array<{ link: string }> };
     downloadQueries.push(...data.map((document) => new URL(document.link).search.slice(1)));
   }
@@ -99,28 +118,47 @@ function vocabulary(operations: Array<[string, string]>, extra: Partial<ApiVocab
 const isV2 = ([, template]: [string, string]) => template.startsWith('/suppliers/');
 const v2Requests = requestArbitrary(vocabulary(inputs.operations.filter(isV2), { shapedBodies: uploads }), { maxBodyBytes: 512 * 1024 });
 const PAGE_PATHS = new Set(['/', '/app.js', '/style.css', '/demo-config.json']);
-const demoRequests = requestArbitrary(vocabulary([...inputs.operations, ...[...PAGE_PATHS].map((path): [string, string] => ['GET', path])]));
+const demoRequests = requestArbitrary(
+  vocabulary([...inputs.operations, ...[...PAGE_PATHS].map((path): [string, string] => ['GET', path])]),
+);
 
 async function check(app: InProcessApp, generated: FuzzRequest, outsideSpec?: (answer: Answer) => boolean): Promise<number> {
-  const answer = await exchangeAndCheck(app, toRequest(ADAPTER_ORIGIN, generated, substitute), { spec, secrets: target.secrets, loggers: target.loggers, outsideSpec });
+  const answer = await exchangeAndCheck(app, toRequest(ADAPTER_ORIGIN, generated, substitute), {
+    spec,
+    secrets: target.secrets,
+    loggers: target.loggers,
+    outsideSpec,
+  });
   return answer.status;
 }
 
 describe('fuzz: the adapter', () => {
   it('v1: listings and downloads answer every generated request within the contract', { timeout: fuzzTimeoutMs }, async () => {
     // Known download queries join the vocabulary once the listings have been read.
-    const requests = requestArbitrary(vocabulary(inputs.operations.filter((operation) => !isV2(operation)), { knownQueries: downloadQueries }));
+    const requests = requestArbitrary(
+      vocabulary(
+        inputs.operations.filter((operation) => !isV2(operation)),
+        { knownQueries: downloadQueries },
+      ),
+    );
     await fuzz('adapter-v1', requests, (generated) => check(target.app, generated));
   });
 
-  it('v2: supplier documents answer every generated request within the contract, and nothing is written outside the store', { timeout: fuzzTimeoutMs }, async () => {
-    await fuzz('adapter-v2', v2Requests, (generated) => check(target.app, generated));
-    expect(await target.strayFiles()).toEqual([]);
-  });
+  it(
+    'v2: supplier documents answer every generated request within the contract, and nothing is written outside the store',
+    { timeout: fuzzTimeoutMs },
+    async () => {
+      await fuzz('adapter-v2', v2Requests, (generated) => check(target.app, generated));
+      expect(await target.strayFiles()).toEqual([]);
+    },
+  );
 
-  it('demo: the page and the API on one origin answer every generated request within the contract', { timeout: fuzzTimeoutMs }, async () => {
-    const pageFile = (answer: Answer) => answer.status === 200 && PAGE_PATHS.has(new URL(answer.url).pathname);
-    await fuzz('demo', demoRequests, (generated) => check(target.demo, generated, pageFile));
-  });
+  it(
+    'demo: the page and the API on one origin answer every generated request within the contract',
+    { timeout: fuzzTimeoutMs },
+    async () => {
+      const pageFile = (answer: Answer) => answer.status === 200 && PAGE_PATHS.has(new URL(answer.url).pathname);
+      await fuzz('demo', demoRequests, (generated) => check(target.demo, generated, pageFile));
+    },
+  );
 });
-

@@ -28,13 +28,14 @@ afterAll(async () => {
 
 describe('fuzz regressions', () => {
   it('the demo answers a path Hono cannot rewrite for a mount (/suppliers/.rL/documents/.) with the API JSON, not a text/plain 400', async () => {
-    // Node's URL parser keeps the final "/." here, and Hono's mount rewrite refused it with "Invalid mounted path".
+    // Node 20's URL parser keeps the final "/." here, and Hono's mount rewrite refused it with "Invalid mounted path".
+    // Node 24's drops it (…/documents/, no route: 404). Either way the answer is the API's own error object.
     for (const send of [
       () => target.demo.fetch(new Request('http://demo.test/suppliers/.rL/documents/.', { headers: { [API_KEY_HEADER]: API_KEY } })),
       () => fetch(`${demo.url}/suppliers/.rL/documents/.`, { headers: { [API_KEY_HEADER]: API_KEY } }),
     ]) {
       const response = await send();
-      expect(response.status).toBe(400);
+      expect([400, 404]).toContain(response.status);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
       expect(isJakamoError(await response.json())).toBe(true);
     }
@@ -48,7 +49,10 @@ describe('fuzz regressions', () => {
   });
 
   it('an HTTP/1.1 request without Host gets a 400 in the API shape (Node sent a bodiless 400)', async () => {
-    const { data } = await exchange(demo.port, head(['GET /materials/documents?materialId=55-554354 HTTP/1.1', `${API_KEY_HEADER}: ${API_KEY}`]));
+    const { data } = await exchange(
+      demo.port,
+      head(['GET /materials/documents?materialId=55-554354 HTTP/1.1', `${API_KEY_HEADER}: ${API_KEY}`]),
+    );
     const [response] = parseResponses(data, false);
     expect(response?.status).toBe(400);
     expect(JSON.parse(response!.body.toString())).toEqual({ message: 'Bad request', errors: [{ message: 'The Host header is missing.' }] });
@@ -62,7 +66,18 @@ describe('fuzz regressions', () => {
   });
 
   it('an Expect other than 100-continue is ignored (Node answered a bodiless 417)', async () => {
-    const { data } = await exchange(demo.port, head(['GET /materials/documents?materialId=55-554354 HTTP/1.1', 'Host: 127.0.0.1', 'Expect: teapot', `${API_KEY_HEADER}: ${API_KEY}`, 'Connection: close']));
+    const { data } = await exchange(
+      demo.port,
+      head([
+        'GET /materials/documents?materialId=55-554354 HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Expect: teapot',
+        `${API_KEY_HEADER}: ${API_KEY}`,
+        'Connection: close',
+      ]),
+      // Not half-closed: Node ends a connection whose client sent FIN before the answer (a cold listing takes a while).
+      { end: false },
+    );
     expect(parseResponses(data, false)[0]?.status).toBe(200);
   });
 

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type FetchApp, type RunningServer } from '../../src/shared/server.js';
+import { listen, type RunningServer } from '../../src/shared/server.js';
 import { loadSpec, type LoadedSpec } from '../support/openapi.js';
 import { internalsShownIn } from './support/oracle.js';
 import { exchange, parseResponses, type RawResponse } from './support/raw-http.js';
@@ -17,8 +17,10 @@ import { API_KEY, API_KEY_HEADER, createAdapterTarget, createMockTarget, type Ad
 const LIMITS = { headersTimeoutMs: 400, requestTimeoutMs: 800, bodyIdleTimeoutMs: 300, maxHeaderSize: 8 * 1024, maxUrlLength: 2 * 1024 };
 
 const line = (text: string) => `${text}\r\n`;
-const printable = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength });
-const anyByte = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((code) => String.fromCharCode(code)), maxLength });
+const printable = (maxLength: number) =>
+  fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength });
+const anyByte = (maxLength: number) =>
+  fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((code) => String.fromCharCode(code)), maxLength });
 
 const method = fc.oneof(
   { arbitrary: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), weight: 8 },
@@ -26,15 +28,48 @@ const method = fc.oneof(
   { arbitrary: printable(10), weight: 1 },
 );
 const target = fc.oneof(
-  { arbitrary: fc.constantFrom('/catalogs', '/materials/documents?materialId=55-554354', '/materials/documents/download?materialId=x&column=y&fileName=z', '/suppliers/54454543/documents', '/login', '/__admin/requests'), weight: 6 },
-  { arbitrary: fc.constantFrom('*', 'http://other.test/catalogs', '//x', '/a\\b', '/%', '/%zz', '/../..', '/a/./b/..', '/?', '/#frag', 'catalogs', '/%00', '/\u00e9'), weight: 3 },
+  {
+    arbitrary: fc.constantFrom(
+      '/catalogs',
+      '/materials/documents?materialId=55-554354',
+      '/materials/documents/download?materialId=x&column=y&fileName=z',
+      '/suppliers/54454543/documents',
+      '/login',
+      '/__admin/requests',
+    ),
+    weight: 6,
+  },
+  {
+    arbitrary: fc.constantFrom(
+      '*',
+      'http://other.test/catalogs',
+      '//x',
+      '/a\\b',
+      '/%',
+      '/%zz',
+      '/../..',
+      '/a/./b/..',
+      '/?',
+      '/#frag',
+      'catalogs',
+      '/%00',
+      '/\u00e9',
+    ),
+    weight: 3,
+  },
   { arbitrary: fc.webPath().map((path) => path || '/'), weight: 2 },
   { arbitrary: fc.integer({ min: 1024, max: 12 * 1024 }).map((n) => `/catalogs?q=${'a'.repeat(n)}`), weight: 1 },
   { arbitrary: anyByte(30).map((junk) => `/${junk}`), weight: 1 },
 );
-const version = fc.oneof({ arbitrary: fc.constant('HTTP/1.1'), weight: 8 }, { arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', 'HTTP/0.9', 'http/1.1', ''), weight: 1 });
+const version = fc.oneof(
+  { arbitrary: fc.constant('HTTP/1.1'), weight: 8 },
+  { arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', 'HTTP/0.9', 'http/1.1', ''), weight: 1 },
+);
 const header = fc.oneof(
-  { arbitrary: fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), printable(40)).map(([name, value]) => line(`${name}: ${value}`)), weight: 4 },
+  {
+    arbitrary: fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), printable(40)).map(([name, value]) => line(`${name}: ${value}`)),
+    weight: 4,
+  },
   {
     arbitrary: fc.constantFrom(
       line('Host: '),
@@ -63,7 +98,9 @@ const header = fc.oneof(
 const framing = fc.oneof(
   fc.constant({ headers: '', body: '' }),
   anyByte(200).map((body) => ({ headers: line(`Content-Length: ${Buffer.byteLength(body, 'latin1')}`), body })),
-  fc.tuple(anyByte(50), fc.integer({ min: -5, max: 100 })).map(([body, delta]) => ({ headers: line(`Content-Length: ${Buffer.byteLength(body, 'latin1') + delta}`), body })),
+  fc
+    .tuple(anyByte(50), fc.integer({ min: -5, max: 100 }))
+    .map(([body, delta]) => ({ headers: line(`Content-Length: ${Buffer.byteLength(body, 'latin1') + delta}`), body })),
   fc.constantFrom(
     { headers: line('Content-Length: 5') + line('Content-Length: 6'), body: 'hello!' },
     { headers: line('Content-Length: abc'), body: 'x' },
@@ -92,7 +129,11 @@ function render(request: RawRequest): Buffer {
  * `first`: the answer to the request as sent. Later answers on the connection come from bytes read as further
  * requests (a lying Content-Length): the server cannot tell which request they belong to, so they may be bare.
  */
-function responseProblems(response: RawResponse, errorSchema: LoadedSpec, { headRequest, first }: { headRequest: boolean; first: boolean }): string[] {
+function responseProblems(
+  response: RawResponse,
+  errorSchema: LoadedSpec,
+  { headRequest, first }: { headRequest: boolean; first: boolean },
+): string[] {
   const problems: string[] = [];
   const text = response.body.toString('utf8');
   if (response.status >= 500) problems.push(`answered ${response.status}`);
@@ -101,10 +142,13 @@ function responseProblems(response: RawResponse, errorSchema: LoadedSpec, { head
     try {
       body = JSON.parse(text);
     } catch {
-      problems.push(`a ${response.status} without a JSON body (${response.headers.get('content-type') ?? 'no Content-Type'}): ${JSON.stringify(text.slice(0, 100))}`);
+      problems.push(
+        `a ${response.status} without a JSON body (${response.headers.get('content-type') ?? 'no Content-Type'}): ${JSON.stringify(text.slice(0, 100))}`,
+      );
     }
     const validate = errorSchema.validatorAt('/components/schemas/Error');
-    if (body !== undefined && !validate(body)) problems.push(`a ${response.status} whose body is not the API's error object: ${text.slice(0, 200)}`);
+    if (body !== undefined && !validate(body))
+      problems.push(`a ${response.status} whose body is not the API's error object: ${text.slice(0, 200)}`);
   }
   return [...problems, ...internalsShownIn(text, body)];
 }
@@ -121,7 +165,7 @@ let adapter: AdapterTarget | undefined;
 
 beforeAll(async () => {
   const mock = createMockTarget();
-  const mockServer = await listen(mock.app as FetchApp, LIMITS);
+  const mockServer = await listen(mock.app, LIMITS);
   targets.push({ name: 'mock', server: mockServer, spec: loadSpec('spec/openbom.yaml'), healthCheck: { path: '/catalogs', headers: {} } });
   adapter = await createAdapterTarget();
   const adapterServer = await listen(adapter.app, LIMITS);
@@ -139,22 +183,31 @@ afterAll(async () => {
 });
 
 describe('fuzz: raw requests on real sockets', () => {
-  it('every answer parses as HTTP, is no 5xx, carries errors as JSON in the API shape, and the servers keep serving', { timeout: fuzzTimeoutMs }, async () => {
-    const cases = fc.tuple(fc.nat(targets.length - 1), rawRequest);
-    await fuzz('socket', cases, async ([index, request]) => {
-      const socketTarget = targets[index]!;
-      const { data } = await exchange(socketTarget.server.port, render(request));
-      if (data.length === 0) return 'closed';
-      const headRequest = request.method === 'HEAD';
-      const responses = parseResponses(data, headRequest);
-      const problems = responses.flatMap((response, index) => responseProblems(response, socketTarget.spec, { headRequest, first: index === 0 }));
-      if (problems.length > 0) throw new Error(`${socketTarget.name}: ${problems.join('\n  ')}\n  → ${JSON.stringify(data.subarray(0, 600).toString('latin1'))}`);
-      return responses[0]?.status ?? 'closed';
-    });
-    for (const { server, healthCheck } of targets) {
-      const response = await fetch(`${server.url}${healthCheck.path}`, { headers: healthCheck.headers });
-      expect(response.status).toBeLessThan(500);
-      await response.body?.cancel();
-    }
-  });
+  it(
+    'every answer parses as HTTP, is no 5xx, carries errors as JSON in the API shape, and the servers keep serving',
+    { timeout: fuzzTimeoutMs },
+    async () => {
+      const cases = fc.tuple(fc.nat(targets.length - 1), rawRequest);
+      await fuzz('socket', cases, async ([index, request]) => {
+        const socketTarget = targets[index]!;
+        const { data } = await exchange(socketTarget.server.port, render(request));
+        if (data.length === 0) return 'closed';
+        const headRequest = request.method === 'HEAD';
+        const responses = parseResponses(data, headRequest);
+        const problems = responses.flatMap((response, index) =>
+          responseProblems(response, socketTarget.spec, { headRequest, first: index === 0 }),
+        );
+        if (problems.length > 0)
+          throw new Error(
+            `${socketTarget.name}: ${problems.join('\n  ')}\n  → ${JSON.stringify(data.subarray(0, 600).toString('latin1'))}`,
+          );
+        return responses[0]?.status ?? 'closed';
+      });
+      for (const { server, healthCheck } of targets) {
+        const response = await fetch(`${server.url}${healthCheck.path}`, { headers: healthCheck.headers });
+        expect(response.status).toBeLessThan(500);
+        await response.body?.cancel();
+      }
+    },
+  );
 });

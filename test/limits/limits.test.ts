@@ -4,7 +4,7 @@
  * connection closed, each in that API's own error shape; oversized bodies on the mock → 413; connection cap.
  */
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Hono } from 'hono';
 import { createMockApp } from '../../src/mock/app.js';
 import { DEFAULT_LIMITS } from '../../src/shared/limits.js';
@@ -15,7 +15,13 @@ import { API_KEY, API_KEY_HEADER, createDemoTarget, type AdapterTarget } from '.
 import { loadSpec, type LoadedSpec } from '../support/openapi.js';
 
 // Short enough for the test, long enough that a busy machine (50 ms between drips here) does not trip them by accident.
-const LIMITS = { maxUrlLength: 1024, maxHeaderSize: 4096, headersTimeoutMs: 300, requestTimeoutMs: 900, bodyIdleTimeoutMs: 300 } satisfies ListenOptions;
+const LIMITS = {
+  maxUrlLength: 1024,
+  maxHeaderSize: 4096,
+  headersTimeoutMs: 300,
+  requestTimeoutMs: 900,
+  bodyIdleTimeoutMs: 300,
+} satisfies ListenOptions;
 
 interface ServerUnderTest {
   name: string;
@@ -63,7 +69,11 @@ beforeAll(async () => {
   adapterTarget = await createDemoTarget();
   const mock = createMockApp({ fixture: buildTestFixture(), rateLimit: 0, maxBodyBytes: 64 * 1024 });
   servers.set('mock', await listen(mock, LIMITS));
-  const login = await mock.request('/login', { method: 'POST', headers: UNDER_TEST[0]!.upload.headers, body: JSON.stringify({ username: USERNAME, password: PASSWORD }) });
+  const login = await mock.request('/login', {
+    method: 'POST',
+    headers: UNDER_TEST[0]!.upload.headers,
+    body: JSON.stringify({ username: USERNAME, password: PASSWORD }),
+  });
   UNDER_TEST[0]!.headers['x-openbom-accesstoken'] = ((await login.json()) as { access_token: string }).access_token;
   servers.set('adapter', await listen(adapterTarget.app, LIMITS));
   servers.set('demo', await listen(adapterTarget.demo, LIMITS));
@@ -92,7 +102,8 @@ describe.concurrent.each(UNDER_TEST)('limits of the $name on a socket', (server)
   const headerLines = Object.entries(server.headers).map(([name, value]) => `${name}: ${value}`);
 
   it('serves a URL of exactly the limit, and answers one byte longer with 414 in its own error shape', async () => {
-    const padded = (length: number) => `${server.get}${server.get.includes('?') ? '&' : '?'}pad=${'p'.repeat(length - server.get.length - 5)}`;
+    const padded = (length: number) =>
+      `${server.get}${server.get.includes('?') ? '&' : '?'}pad=${'p'.repeat(length - server.get.length - 5)}`;
     const atLimit = await fetch(url(padded(LIMITS.maxUrlLength)), { headers: server.headers });
     expect(atLimit.status).toBe(200);
     await atLimit.body?.cancel();
@@ -102,7 +113,9 @@ describe.concurrent.each(UNDER_TEST)('limits of the $name on a socket', (server)
     expect(over.headers.get('content-type')).toMatch(/^application\/json/);
     const body = await over.json();
     expect(errorShape(body)).toBe(true);
-    expect(server.messageOf(body)).toBe(`The request URL is ${LIMITS.maxUrlLength + 1} bytes long; at most ${LIMITS.maxUrlLength} are accepted.`);
+    expect(server.messageOf(body)).toBe(
+      `The request URL is ${LIMITS.maxUrlLength + 1} bytes long; at most ${LIMITS.maxUrlLength} are accepted.`,
+    );
   });
 
   it('answers a request head over maxHeaderSize with 431 in its own error shape, and closes the connection', async () => {
@@ -115,17 +128,32 @@ describe.concurrent.each(UNDER_TEST)('limits of the $name on a socket', (server)
   });
 
   it('cuts off a head trickled slower than headersTimeoutMs with 408', async () => {
-    const lines = [`GET ${server.get} HTTP/1.1`, 'Host: 127.0.0.1', ...headerLines, ...Array.from({ length: 20 }, (_, i) => `X-Slow-${i}: x`)];
-    const { data, elapsedMs } = await exchange(port(), lines.map((line) => `${line}\r\n`), { delayMs: 50, end: false });
+    const lines = [
+      `GET ${server.get} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      ...headerLines,
+      ...Array.from({ length: 20 }, (_, i) => `X-Slow-${i}: x`),
+    ];
+    const { data, elapsedMs, piecesSent } = await exchange(
+      port(),
+      lines.map((line) => `${line}\r\n`),
+      { delayMs: 50, end: false },
+    );
     const [response] = parseResponses(data, false);
     expect(response?.status).toBe(408);
     expect(errorShape(JSON.parse(response!.body.toString()))).toBe(true);
     expect(elapsedMs).toBeGreaterThanOrEqual(LIMITS.headersTimeoutMs - 20);
-    expect(elapsedMs).toBeLessThan(LIMITS.headersTimeoutMs + 700);
+    // Cut off while the client was still sending its head: not after it, however busy the machine.
+    expect(piecesSent).toBeLessThan(lines.length);
   });
 
   it('cuts off a body that stops arriving for bodyIdleTimeoutMs with 408, and closes the connection', async () => {
-    const start = head([`POST ${server.upload.path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(server.upload.headers).map(([n, v]) => `${n}: ${v}`), 'Content-Length: 1000']);
+    const start = head([
+      `POST ${server.upload.path} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      ...Object.entries(server.upload.headers).map(([n, v]) => `${n}: ${v}`),
+      'Content-Length: 1000',
+    ]);
     const { data, elapsedMs } = await exchange(port(), [start, '{"fileName":'], { end: false });
     const [response] = parseResponses(data, false);
     expect(response?.status).toBe(408);
@@ -137,14 +165,20 @@ describe.concurrent.each(UNDER_TEST)('limits of the $name on a socket', (server)
   });
 
   it('cuts off a body that keeps trickling at requestTimeoutMs (a slowloris never goes idle)', async () => {
-    const start = head([`POST ${server.upload.path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(server.upload.headers).map(([n, v]) => `${n}: ${v}`), 'Content-Length: 1000']);
+    const start = head([
+      `POST ${server.upload.path} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      ...Object.entries(server.upload.headers).map(([n, v]) => `${n}: ${v}`),
+      'Content-Length: 1000',
+    ]);
     const drip = Array.from({ length: 60 }, () => ' ');
-    const { data, elapsedMs } = await exchange(port(), [start, ...drip], { delayMs: 50, end: false });
+    const { data, elapsedMs, piecesSent } = await exchange(port(), [start, ...drip], { delayMs: 50, end: false });
     const [response] = parseResponses(data, false);
     expect(response?.status).toBe(408);
     expect(errorShape(JSON.parse(response!.body.toString()))).toBe(true);
     expect(elapsedMs).toBeGreaterThanOrEqual(LIMITS.requestTimeoutMs - 20);
-    expect(elapsedMs).toBeLessThan(LIMITS.requestTimeoutMs + 900);
+    // Cut off mid-drip: the request never completed (60 drips take 3 s, three times the limit).
+    expect(piecesSent).toBeLessThan(1 + drip.length);
   });
 
   it('answers a request without Host, or with a malformed one, with 400 in its own error shape', async () => {
@@ -177,16 +211,26 @@ describe('body size', () => {
   });
 
   it('the adapter and the demo answer a large body on a path that takes none at once (405), never buffering it', async () => {
-    for (const name of ['adapter', 'demo']) {
-      const { data, elapsedMs } = await exchange(
-        servers.get(name)!.port,
-        [head(['POST /materials/documents HTTP/1.1', 'Host: 127.0.0.1', `${API_KEY_HEADER}: ${API_KEY}`, `Content-Length: ${50 * 1024 * 1024}`]), 'x'.repeat(64 * 1024)],
-        { end: false },
-      );
-      const [response] = parseResponses(data, false);
-      expect(response?.status).toBe(405);
-      expect(elapsedMs).toBeLessThan(LIMITS.requestTimeoutMs + 900);
-    }
+    await Promise.all(
+      ['adapter', 'demo'].map(async (name) => {
+        const { data, elapsedMs } = await exchange(
+          servers.get(name)!.port,
+          [
+            head([
+              'POST /materials/documents HTTP/1.1',
+              'Host: 127.0.0.1',
+              `${API_KEY_HEADER}: ${API_KEY}`,
+              `Content-Length: ${50 * 1024 * 1024}`,
+            ]),
+            'x'.repeat(64 * 1024),
+          ],
+          { end: false },
+        );
+        const [response] = parseResponses(data, false);
+        expect(response?.status).toBe(405);
+        expect(elapsedMs).toBeLessThan(LIMITS.requestTimeoutMs + 900);
+      }),
+    );
   });
 });
 
@@ -197,15 +241,20 @@ describe('connection cap', () => {
       new Promise<Socket>((resolve) => {
         const socket = connect(server.port, '127.0.0.1', () => resolve(socket));
       });
+    const connections = () =>
+      new Promise<number>((resolve, reject) => server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
     try {
       const held = [await open(), await open()];
       // The server has accepted both before the third arrives.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await vi.waitFor(async () => expect(await connections()).toBe(2));
       const refused = await exchange(server.port, head(['GET /catalogs HTTP/1.1', 'Host: 127.0.0.1', `x-openbom-appkey: ${APP_KEY}`]));
       expect(refused.data.length).toBe(0);
       held[0]!.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const served = await exchange(server.port, head(['GET /catalogs HTTP/1.1', 'Host: 127.0.0.1', `x-openbom-appkey: ${APP_KEY}`, 'Connection: close']));
+      await vi.waitFor(async () => expect(await connections()).toBe(1));
+      const served = await exchange(
+        server.port,
+        head(['GET /catalogs HTTP/1.1', 'Host: 127.0.0.1', `x-openbom-appkey: ${APP_KEY}`, 'Connection: close']),
+      );
       expect(parseResponses(served.data, false)[0]?.status).toBe(401);
       held[1]!.destroy();
     } finally {
@@ -241,7 +290,9 @@ describe('limits without a socket, and their settings', () => {
 
   it('refuses settings that cannot work', async () => {
     const app = new Hono();
-    await expect(listen(app, { headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 })).rejects.toThrow('headersTimeoutMs must not exceed requestTimeoutMs');
+    await expect(listen(app, { headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 })).rejects.toThrow(
+      'headersTimeoutMs must not exceed requestTimeoutMs',
+    );
     await expect(listen(app, { maxUrlLength: 0 })).rejects.toThrow('maxUrlLength must be a positive integer');
   });
 });

@@ -53,28 +53,82 @@ export interface ArbitraryOptions {
 }
 
 /** Header names fetch treats specially or that would make the request unparsable to the server: never generated. */
-const RESERVED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer', 'host']);
+const RESERVED_HEADERS = new Set([
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+  'host',
+]);
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
-const tokenChars = '!#$%&\'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const tokenChars = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const token = (maxLength: number) => fc.string({ unit: fc.constantFrom(...tokenChars), minLength: 1, maxLength });
 
 /** A header value fetch accepts: Latin-1 without CR, LF, NUL (leading and trailing whitespace is trimmed by Headers). */
 const headerValue = fc.string({
-  unit: fc.oneof(
-    { arbitrary: fc.integer({ min: 0x20, max: 0x7e }), weight: 8 },
-    { arbitrary: fc.integer({ min: 0x80, max: 0xff }), weight: 1 },
-    { arbitrary: fc.constant(0x09), weight: 1 },
-  ).map((code) => String.fromCharCode(code)),
+  unit: fc
+    .oneof(
+      { arbitrary: fc.integer({ min: 0x20, max: 0x7e }), weight: 8 },
+      { arbitrary: fc.integer({ min: 0x80, max: 0xff }), weight: 1 },
+      { arbitrary: fc.constant(0x09), weight: 1 },
+    )
+    .map((code) => String.fromCharCode(code)),
   maxLength: 200,
 });
 
 /** Strings that have broken path and query handling somewhere before. */
 const TRICKY = [
-  '.', '..', '%2e%2e', '%2E', '%2F', '%2f..%2f', '%5C', '%00', '%', '%zz', '%E0%A4%A', '%C0%AF', '%FF', '%252e%252e',
-  '..%2F..%2F..%2Fetc%2Fpasswd', '....//', ';', 'a;b=c', '~', '$', '*', '@', ':', '%3A', '+', ' ', '%20', 'null', 'undefined',
-  '__proto__', 'constructor', 'prototype', 'toString', '-1', '0', '1e309', 'NaN', '\u00e9', '\u{1F600}', '\uFEFF', 'CON', 'aux.txt',
-  "'; DROP TABLE parts; --", '<script>alert(1)</script>', '{{7*7}}', '${7*7}',
+  '.',
+  '..',
+  '%2e%2e',
+  '%2E',
+  '%2F',
+  '%2f..%2f',
+  '%5C',
+  '%00',
+  '%',
+  '%zz',
+  '%E0%A4%A',
+  '%C0%AF',
+  '%FF',
+  '%252e%252e',
+  '..%2F..%2F..%2Fetc%2Fpasswd',
+  '....//',
+  ';',
+  'a;b=c',
+  '~',
+  '$',
+  '*',
+  '@',
+  ':',
+  '%3A',
+  '+',
+  ' ',
+  '%20',
+  'null',
+  'undefined',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  '-1',
+  '0',
+  '1e309',
+  'NaN',
+  '\u00e9',
+  '\u{1F600}',
+  '\uFEFF',
+  'CON',
+  'aux.txt',
+  "'; DROP TABLE parts; --",
+  '<script>alert(1)</script>',
+  '{{7*7}}',
+  '${7*7}',
 ];
 
 /** `arbitrary` one time in eight, `otherwise` the rest. */
@@ -104,7 +158,9 @@ function pathArbitrary(template: string, knownValues: string[], maxSegmentLength
     });
   const junk = fc.array(seg, { minLength: 0, maxLength: 6 }).map((segments) => `/${segments.join('/')}`);
   const trailing = rarely(fc.constantFrom('/', '//', '/.', '/..'), '');
-  return fc.tuple(fc.oneof({ arbitrary: fromTemplate, weight: 4 }, { arbitrary: junk, weight: 1 }), trailing).map(([path, tail]) => path + tail);
+  return fc
+    .tuple(fc.oneof({ arbitrary: fromTemplate, weight: 4 }, { arbitrary: junk, weight: 1 }), trailing)
+    .map(([path, tail]) => path + tail);
 }
 
 function queryArbitrary(vocabulary: ApiVocabulary, maxValueLength: number): fc.Arbitrary<string> {
@@ -126,14 +182,34 @@ function queryArbitrary(vocabulary: ApiVocabulary, maxValueLength: number): fc.A
   );
   const known = vocabulary.knownQueries ?? [];
   if (known.length === 0) return generated;
-  const extended = fc.tuple(fc.constantFrom(...known), rarely(generated, '')).map(([query, extra]) => (extra === '' ? query : `${query}&${extra}`));
+  const extended = fc
+    .tuple(fc.constantFrom(...known), rarely(generated, ''))
+    .map(([query, extra]) => (extra === '' ? query : `${query}&${extra}`));
   return fc.oneof(generated, extended);
 }
 
 const KNOWN_HEADER_NAMES = [
-  'accept', 'accept-encoding', 'accept-language', 'authorization', 'cookie', 'origin', 'referer', 'range', 'if-none-match',
-  'if-modified-since', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'forwarded', 'x-http-method-override',
-  'x-api-key', 'X-OpenBOM-AppKey', 'x-openbom-accesstoken', 'x-admin-token', 'content-encoding', 'user-agent',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'authorization',
+  'cookie',
+  'origin',
+  'referer',
+  'range',
+  'if-none-match',
+  'if-modified-since',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'forwarded',
+  'x-http-method-override',
+  'x-api-key',
+  'X-OpenBOM-AppKey',
+  'x-openbom-accesstoken',
+  'x-admin-token',
+  'content-encoding',
+  'user-agent',
 ];
 
 function headersArbitrary(credentials: fc.Arbitrary<Array<[string, string]>>): fc.Arbitrary<Array<[string, string]>> {
@@ -145,24 +221,58 @@ function headersArbitrary(credentials: fc.Arbitrary<Array<[string, string]>>): f
 }
 
 const CONTENT_TYPES = [
-  'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain', 'text/html',
-  'application/x-www-form-urlencoded', 'multipart/form-data; boundary=----x', 'application/octet-stream', 'application/xml',
-  'application/problem+json', 'APPLICATION/JSON', 'application/jsonx', '*/*', ';', 'application/json; charset=',
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'text/plain',
+  'text/html',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=----x',
+  'application/octet-stream',
+  'application/xml',
+  'application/problem+json',
+  'APPLICATION/JSON',
+  'application/jsonx',
+  '*/*',
+  ';',
+  'application/json; charset=',
 ];
 
 function bodyArbitrary(vocabulary: ApiVocabulary, options: Required<ArbitraryOptions>): fc.Arbitrary<BodySpec> {
   const kinds: Array<fc.WeightedArbitrary<BodySpec>> = [
     { arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => ({ kind: 'json' as const, value })), weight: 4 },
     { arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((text) => ({ kind: 'text' as const, text })), weight: 2 },
-    { arbitrary: fc.json({ maxDepth: 3 }).chain((json) => fc.nat(json.length).map((cut) => ({ kind: 'text' as const, text: json.slice(0, cut) }))), weight: 1 },
-    { arbitrary: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 64 }).map((bytes) => ({ kind: 'bytes' as const, bytes: [0x7b, 0x22, ...bytes] })), weight: 2 },
-    { arbitrary: fc.record({ kind: fc.constant('nested' as const), depth: fc.integer({ min: 100, max: options.maxDepth }), open: fc.constantFrom('[' as const, '{"a":' as const) }), weight: 1 },
     {
-      arbitrary: fc.record({ kind: fc.constant('large' as const), size: fc.integer({ min: 1024, max: options.maxBodyBytes }), field: fc.constantFrom('username', 'fileName', 'base64EncodedContents', 'x') }),
+      arbitrary: fc
+        .json({ maxDepth: 3 })
+        .chain((json) => fc.nat(json.length).map((cut) => ({ kind: 'text' as const, text: json.slice(0, cut) }))),
+      weight: 1,
+    },
+    {
+      arbitrary: fc
+        .array(fc.integer({ min: 0, max: 255 }), { maxLength: 64 })
+        .map((bytes) => ({ kind: 'bytes' as const, bytes: [0x7b, 0x22, ...bytes] })),
+      weight: 2,
+    },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant('nested' as const),
+        depth: fc.integer({ min: 100, max: options.maxDepth }),
+        open: fc.constantFrom('[' as const, '{"a":' as const),
+      }),
+      weight: 1,
+    },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant('large' as const),
+        size: fc.integer({ min: 1024, max: options.maxBodyBytes }),
+        field: fc.constantFrom('username', 'fileName', 'base64EncodedContents', 'x'),
+      }),
       weight: 1,
     },
   ];
-  if (vocabulary.shapedBodies) kinds.push({ arbitrary: vocabulary.shapedBodies.map((value) => ({ kind: 'shaped' as const, value })), weight: 12 });
+  if (vocabulary.shapedBodies)
+    kinds.push({ arbitrary: vocabulary.shapedBodies.map((value) => ({ kind: 'shaped' as const, value })), weight: 12 });
   return fc.oneof(...kinds);
 }
 
@@ -175,12 +285,23 @@ const RARE_METHODS = NODE_METHODS.filter((method) => !FORBIDDEN_METHODS.has(meth
 
 export function requestArbitrary(vocabulary: ApiVocabulary, options: ArbitraryOptions = {}): fc.Arbitrary<FuzzRequest> {
   const resolved = { maxBodyBytes: options.maxBodyBytes ?? 256 * 1024, maxDepth: options.maxDepth ?? 20_000 };
-  const otherMethod = fc.oneof({ arbitrary: fc.constantFrom(...COMMON_METHODS), weight: 9 }, { arbitrary: fc.constantFrom(...RARE_METHODS), weight: 1 });
-  const body = fc.record({ spec: bodyArbitrary(vocabulary, resolved), contentType: fc.option(fc.constantFrom(...CONTENT_TYPES), { freq: 5 }) });
+  const otherMethod = fc.oneof(
+    { arbitrary: fc.constantFrom(...COMMON_METHODS), weight: 9 },
+    { arbitrary: fc.constantFrom(...RARE_METHODS), weight: 1 },
+  );
+  const body = fc.record({
+    spec: bodyArbitrary(vocabulary, resolved),
+    contentType: fc.option(fc.constantFrom(...CONTENT_TYPES), { freq: 5 }),
+  });
   // Mostly an operation's own method on its path, so requests get past routing; sometimes another method.
   const methodAndPath = fc
     .constantFrom(...vocabulary.operations)
-    .chain(([method, template]) => fc.tuple(fc.oneof({ arbitrary: fc.constant(method), weight: 4 }, { arbitrary: otherMethod, weight: 1 }), pathArbitrary(template, vocabulary.knownValues, 9_000)));
+    .chain(([method, template]) =>
+      fc.tuple(
+        fc.oneof({ arbitrary: fc.constant(method), weight: 4 }, { arbitrary: otherMethod, weight: 1 }),
+        pathArbitrary(template, vocabulary.knownValues, 9_000),
+      ),
+    );
   return fc
     .record({
       methodAndPath,

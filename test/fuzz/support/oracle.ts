@@ -27,11 +27,18 @@ export interface OracleOptions {
 }
 
 export async function readAnswer(request: Request, response: Response): Promise<Answer> {
-  return { method: request.method, url: request.url, status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()) };
+  return {
+    method: request.method,
+    url: request.url,
+    status: response.status,
+    headers: response.headers,
+    body: new Uint8Array(await response.arrayBuffer()),
+  };
 }
 
 const isJsonType = (contentType: string) => /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType);
-const isTextType = (contentType: string) => contentType === '' || isJsonType(contentType) || /^(text\/|application\/(xml|javascript|yaml))/i.test(contentType);
+const isTextType = (contentType: string) =>
+  contentType === '' || isJsonType(contentType) || /^(text\/|application\/(xml|javascript|yaml))/i.test(contentType);
 
 export function answerProblems(answer: Answer, { spec, secrets, carriesSecretsByDesign, outsideSpec }: OracleOptions): string[] {
   const problems: string[] = [];
@@ -63,7 +70,10 @@ export function answerProblems(answer: Answer, { spec, secrets, carriesSecretsBy
     if (!validate(body)) problems.push(`the 414 body is not the API's error object: ${JSON.stringify(validate.errors)}`);
   } else {
     const result = validateResponse(spec, answer.method, path, answer.status, body, answer.headers);
-    if (!result.ok) problems.push(`not valid against ${spec.file.split('/').pop()}${result.matched ? ` (${result.matched})` : ''}: ${result.errors.slice(0, 5).join('; ')}`);
+    if (!result.ok)
+      problems.push(
+        `not valid against ${spec.file.split('/').pop()}${result.matched ? ` (${result.matched})` : ''}: ${result.errors.slice(0, 5).join('; ')}`,
+      );
   }
   return problems;
 }
@@ -78,7 +88,11 @@ export function internalsShownIn(text: string, parsed?: unknown): string[] {
 /** Log lines written since `from` (per logger) that carry a secret. */
 export function logProblems(loggers: MemoryLogger[], from: number[], secrets: SecretBook): string[] {
   return loggers.flatMap((logger, index) =>
-    logger.lines.slice(from[index] ?? 0).flatMap((line) => secrets.foundIn(line).map((secret) => `a log line carries the secret ${secret.slice(0, 4)}…: ${line.slice(0, 300)}`)),
+    logger.lines
+      .slice(from[index] ?? 0)
+      .flatMap((line) =>
+        secrets.foundIn(line).map((secret) => `a log line carries the secret ${secret.slice(0, 4)}…: ${line.slice(0, 300)}`),
+      ),
   );
 }
 
@@ -87,7 +101,9 @@ export const logMarks = (loggers: MemoryLogger[]): number[] => loggers.map((logg
 /** Throws one readable error for fast-check to report with the shrunk counterexample. */
 export function assertNoProblems(problems: string[], answer: Answer | undefined): void {
   if (problems.length === 0) return;
-  const preview = answer ? `\n  → ${answer.status} ${answer.headers.get('content-type') ?? ''} ${new TextDecoder().decode(answer.body.subarray(0, 400))}` : '';
+  const preview = answer
+    ? `\n  → ${answer.status} ${answer.headers.get('content-type') ?? ''} ${new TextDecoder().decode(answer.body.subarray(0, 400))}`
+    : '';
   throw new Error(`${problems.join('\n  ')}${preview}`);
 }
 
@@ -105,7 +121,11 @@ export interface InProcessApp {
  * Sends one request in-process and checks the answer and the log lines written meanwhile. HEAD is checked through
  * its GET twin (same URL and headers): the same status, and no body of its own.
  */
-export async function exchangeAndCheck(app: InProcessApp, request: Request, options: OracleOptions & { loggers: MemoryLogger[] }): Promise<Answer> {
+export async function exchangeAndCheck(
+  app: InProcessApp,
+  request: Request,
+  options: OracleOptions & { loggers: MemoryLogger[] },
+): Promise<Answer> {
   const marks = logMarks(options.loggers);
   const twin = request.method === 'HEAD' ? new Request(request.url, { method: 'GET', headers: request.headers }) : undefined;
   const answer = await readAnswer(request, await app.request(request));

@@ -19,14 +19,20 @@ export interface ExchangeOptions {
 
 /**
  * Sends the pieces (one after the other, `delayMs` apart; stops once the server closes) and collects everything
- * until the server closes. Resolves with the bytes received and how long the server took to close.
+ * until the server closes. Resolves with the bytes received, how long the server took to close, and how many
+ * pieces went out before it did (fewer than all: the server cut the client off while it was still sending).
  */
-export function exchange(port: number, pieces: Buffer | string | Array<Buffer | string>, { delayMs = 0, end = true, deadlineMs = 3_000 }: ExchangeOptions = {}): Promise<{ data: Buffer; elapsedMs: number }> {
+export function exchange(
+  port: number,
+  pieces: Buffer | string | Array<Buffer | string>,
+  { delayMs = 0, end = true, deadlineMs = 3_000 }: ExchangeOptions = {},
+): Promise<{ data: Buffer; elapsedMs: number; piecesSent: number }> {
   const parts = Array.isArray(pieces) ? pieces : [pieces];
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
+    let piecesSent = 0;
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`the server neither answered nor closed within ${deadlineMs} ms`));
@@ -35,13 +41,14 @@ export function exchange(port: number, pieces: Buffer | string | Array<Buffer | 
     socket.on('error', () => undefined); // A reset after the answer is the server closing; what arrived is judged.
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve({ data: Buffer.concat(chunks), elapsedMs: performance.now() - started });
+      resolve({ data: Buffer.concat(chunks), elapsedMs: performance.now() - started, piecesSent });
     });
     void (async () => {
       for (const [index, part] of parts.entries()) {
         if (index > 0 && delayMs > 0) await sleep(delayMs);
         if (socket.destroyed) return;
         socket.write(part);
+        piecesSent++;
       }
       if (end && !socket.destroyed) socket.end();
     })();
@@ -59,7 +66,9 @@ export function parseResponses(data: Buffer, headRequest: boolean): RawResponse[
     const match = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine);
     if (!match) throw new Error(`not an HTTP status line: ${JSON.stringify(statusLine)}`);
     const status = Number(match[1]);
-    const headers = new Map(headerLines.map((header) => [header.slice(0, header.indexOf(':')).toLowerCase(), header.slice(header.indexOf(':') + 1).trim()]));
+    const headers = new Map(
+      headerLines.map((header) => [header.slice(0, header.indexOf(':')).toLowerCase(), header.slice(header.indexOf(':') + 1).trim()]),
+    );
     offset = end + 4;
     if (status < 200) continue;
     let body: Buffer;
@@ -88,4 +97,3 @@ export function parseResponses(data: Buffer, headRequest: boolean): RawResponse[
   }
   return responses;
 }
-

@@ -23,8 +23,10 @@ const TARGETS: Record<FuzzTarget, { testRuns: number; share: number }> = {
 const TEST_SEED = 20_260_801;
 
 const totalRuns = process.env.FUZZ_RUNS === undefined ? undefined : Number(process.env.FUZZ_RUNS);
-if (totalRuns !== undefined && !(Number.isInteger(totalRuns) && totalRuns > 0)) throw new Error(`FUZZ_RUNS must be a positive integer, got ${process.env.FUZZ_RUNS}`);
-const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : totalRuns === undefined ? TEST_SEED : Date.now() % 2 ** 31;
+if (totalRuns !== undefined && !(Number.isInteger(totalRuns) && totalRuns > 0))
+  throw new Error(`FUZZ_RUNS must be a positive integer, got ${process.env.FUZZ_RUNS}`);
+const seed =
+  process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : totalRuns === undefined ? TEST_SEED : Date.now() % 2 ** 31;
 
 /** A per-test timeout that fits the number of runs (a long `npm run fuzz` run, or the few of `npm test`). */
 export const fuzzTimeoutMs = totalRuns === undefined ? 30_000 : 30 * 60_000;

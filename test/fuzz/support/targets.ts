@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { createAdapterApp } from '../../../src/adapter/app.js';
 import { loadAdapterConfig } from '../../../src/adapter/config.js';
-import { createOpenBomClient } from '../../../src/adapter/openbom-client.js';
+import { createOpenBomClient } from '../../../src/adapter/openbom/index.js';
 import { createFileSystemStore } from '../../../src/adapter/supplier-documents/index.js';
 import { createDemoApp } from '../../../src/demo/app.js';
 import { loadDefaultFixture } from '../../../src/fixtures/load.js';
@@ -32,7 +32,10 @@ export class SecretBook {
   /** Adds the tokens of a /login or /token/renew answer. */
   async addTokensFrom(response: Response): Promise<void> {
     if (!response.ok) return;
-    const body = (await response.clone().json().catch(() => undefined)) as { access_token?: unknown; refresh_token?: unknown } | undefined;
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => undefined)) as { access_token?: unknown; refresh_token?: unknown } | undefined;
     this.add(body?.access_token);
     this.add(body?.refresh_token);
   }
@@ -114,7 +117,12 @@ export async function createAdapterTarget(): Promise<AdapterTarget> {
   const levels = ['a', 'b', 'documents'];
   const config = loadAdapterConfig({
     flags: { openbomUrl: MOCK_ORIGIN, publicBaseUrl: ADAPTER_ORIGIN, apiKeyHeader: API_KEY_HEADER },
-    env: { JAKAMO_API_KEYS: `${API_KEY},${ROTATED_API_KEY}`, OPENBOM_APP_KEY: appKey, OPENBOM_USERNAME: user.username, OPENBOM_PASSWORD: user.password },
+    env: {
+      JAKAMO_API_KEYS: `${API_KEY},${ROTATED_API_KEY}`,
+      OPENBOM_APP_KEY: appKey,
+      OPENBOM_USERNAME: user.username,
+      OPENBOM_PASSWORD: user.password,
+    },
   });
   const openbom = createOpenBomClient({
     baseUrl: MOCK_ORIGIN,

@@ -13,7 +13,8 @@ export interface SpecInputs {
 export function specInputs(spec: LoadedSpec): SpecInputs {
   const document = spec.document;
   const follow = (value: unknown): unknown => {
-    for (let hops = 0; isObject(value) && typeof value.$ref === 'string' && hops < 20; hops++) value = resolvePointer(document, value.$ref.slice(1));
+    for (let hops = 0; isObject(value) && typeof value.$ref === 'string' && hops < 20; hops++)
+      value = resolvePointer(document, value.$ref.slice(1));
     return value;
   };
   const queryNames = new Set<string>();
@@ -26,7 +27,8 @@ export function specInputs(spec: LoadedSpec): SpecInputs {
       collectFields(child, depth + 1);
     }
     collectFields(resolved.items, depth + 1);
-    for (const key of ['oneOf', 'anyOf', 'allOf'] as const) for (const part of Array.isArray(resolved[key]) ? resolved[key] : []) collectFields(part, depth + 1);
+    for (const key of ['oneOf', 'anyOf', 'allOf'] as const)
+      for (const part of Array.isArray(resolved[key]) ? resolved[key] : []) collectFields(part, depth + 1);
   };
   const operations: Array<[string, string]> = [];
   for (const [template, pathItem] of Object.entries(document.paths ?? {})) {
@@ -38,7 +40,8 @@ export function specInputs(spec: LoadedSpec): SpecInputs {
         if (isObject(resolved) && resolved.in === 'query' && typeof resolved.name === 'string') queryNames.add(resolved.name);
       }
       const content = follow(operation.requestBody);
-      if (isObject(content) && isObject(content.content)) for (const media of Object.values(content.content)) if (isObject(media)) collectFields(media.schema, 0);
+      if (isObject(content) && isObject(content.content))
+        for (const media of Object.values(content.content)) if (isObject(media)) collectFields(media.schema, 0);
     }
   }
   return { operations, queryNames: [...queryNames], bodyFields: [...bodyFields] };
