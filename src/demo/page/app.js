@@ -602,9 +602,11 @@ function messageOf(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Same rule as jakamo-kit's logs: enough to tell two keys apart, never enough to use one. */
+/**
+ * Same rule as jakamo-kit's logs: no character of a key is shown. The page knows both keys it sends, so it names
+ * which one went instead.
+ */
 function mask(secret) {
   if (!secret) return '(none)';
-  if (secret.length <= 8) return '****';
-  return `${secret.slice(0, 4)}****`;
+  return secret === WRONG_API_KEY ? '**** (the wrong key)' : '****';
 }
