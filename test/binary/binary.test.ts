@@ -14,7 +14,7 @@ import { runCli } from '../support/cli.js';
 const root = join(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   version: string;
-  devDependencies: Record<string, string>;
+  embeddedNode: { version: string };
 };
 const execFileAsync = promisify(execFile);
 
