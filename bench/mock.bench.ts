@@ -24,7 +24,7 @@ import autocannon from 'autocannon';
 import { Hono } from 'hono';
 import { generateFixtureYaml } from '../src/fixtures/generate.js';
 import { loadDefaultFixture, parseFixture } from '../src/fixtures/load.js';
-import type { Fixture } from '../src/fixtures/types.js';
+import { partNumberOf, type Fixture } from '../src/fixtures/types.js';
 import { createMockApp } from '../src/mock/app.js';
 import { listen } from '../src/shared/server.js';
 
@@ -43,7 +43,9 @@ else await main();
 // ---- parent --------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  console.log(`GET /bom/<id>, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s per server, autocannon on 127.0.0.1`);
+  console.log(
+    `GET /bom/<id>, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s per server, autocannon on 127.0.0.1`,
+  );
   const [mock, bare, hono] = await throughput(['serve-mock', 'serve-bare', 'serve-hono']);
   if (!mock || !bare || !hono) throw new Error('a throughput figure is missing');
   const row = (name: string, r: Throughput) =>
@@ -53,10 +55,14 @@ async function main(): Promise<void> {
   console.log(row('bare node:http', bare));
   console.log(row('ceiling: minimal Hono', hono));
   const ratio = mock.rps / bare.rps;
-  console.log(`  ratio mock / bare (req/s): ${ratio.toFixed(2)}   target ≥ 0.80: ${ratio >= 0.8 ? 'met' : 'MISSED'}` +
-    `   (minimal Hono / bare: ${(hono.rps / bare.rps).toFixed(2)}, mock / minimal Hono: ${(mock.rps / hono.rps).toFixed(2)})`);
-  console.log(`  ratio bare / mock (server CPU per request): ${(bare.cpuMicrosPerRequest / mock.cpuMicrosPerRequest).toFixed(2)}` +
-    `   (bare / minimal Hono: ${(bare.cpuMicrosPerRequest / hono.cpuMicrosPerRequest).toFixed(2)}, the framework's own ceiling)`);
+  console.log(
+    `  ratio mock / bare (req/s): ${ratio.toFixed(2)}   target ≥ 0.80: ${ratio >= 0.8 ? 'met' : 'MISSED'}` +
+      `   (minimal Hono / bare: ${(hono.rps / bare.rps).toFixed(2)}, mock / minimal Hono: ${(mock.rps / hono.rps).toFixed(2)})`,
+  );
+  console.log(
+    `  ratio bare / mock (server CPU per request): ${(bare.cpuMicrosPerRequest / mock.cpuMicrosPerRequest).toFixed(2)}` +
+      `   (bare / minimal Hono: ${(bare.cpuMicrosPerRequest / hono.cpuMicrosPerRequest).toFixed(2)}, the framework's own ceiling)`,
+  );
 
   // Generated here, loaded in a fresh process: the child's time and memory are the load's alone.
   const dir = mkdtempSync(join(tmpdir(), 'jk-mock-bench-'));
@@ -66,12 +72,20 @@ async function main(): Promise<void> {
   const generateMs = performance.now() - generateStarted;
   const load = await child<LoadReport>(['load', fixturePath]).finally(() => rmSync(dir, { recursive: true, force: true }));
   console.log(`\nload of a generated ${load.parts.toLocaleString('en')}-part catalog (read + parseFixture + createMockApp, fresh process)`);
-  console.log(`  time ${load.loadMs.toFixed(0)} ms (target ≤ 2000: ${load.loadMs <= 2000 ? 'met' : 'MISSED'})   RSS ${load.rssMb.toFixed(0)} MB (target ≤ 300: ${load.rssMb <= 300 ? 'met' : 'MISSED'})`);
-  console.log(`  [RSS of that process before loading (Node + tsx + modules): ${load.rssBeforeMb.toFixed(0)} MB; generating the YAML, not timed: ${generateMs.toFixed(0)} ms]`);
+  console.log(
+    `  time ${load.loadMs.toFixed(0)} ms (target ≤ 2000: ${load.loadMs <= 2000 ? 'met' : 'MISSED'})   RSS ${load.rssMb.toFixed(0)} MB (target ≤ 300: ${load.rssMb <= 300 ? 'met' : 'MISSED'})`,
+  );
+  console.log(
+    `  [RSS of that process before loading (Node + tsx + modules): ${load.rssBeforeMb.toFixed(0)} MB; generating the YAML, not timed: ${generateMs.toFixed(0)} ms]`,
+  );
   console.log(`part-number lookup, GET /catalog/<id>/item?partNumber=<random pn>, ${LOOKUPS} in-process requests each`);
-  for (const lookup of load.lookups) console.log(`  ${lookup.parts.toLocaleString('en').padStart(7)} parts: ${lookup.microsPerLookup.toFixed(1)} µs per lookup`);
+  for (const lookup of load.lookups)
+    console.log(`  ${lookup.parts.toLocaleString('en').padStart(7)} parts: ${lookup.microsPerLookup.toFixed(1)} µs per lookup`);
   const [small, large] = load.lookups;
-  if (small && large) console.log(`  100k / 1k time ratio: ${(large.microsPerLookup / small.microsPerLookup).toFixed(2)} (≈ 1 means no scan; a scan would be ~100)`);
+  if (small && large)
+    console.log(
+      `  100k / 1k time ratio: ${(large.microsPerLookup / small.microsPerLookup).toFixed(2)} (≈ 1 means no scan; a scan would be ~100)`,
+    );
 }
 
 interface Throughput {
@@ -86,7 +100,9 @@ interface Throughput {
 
 /** Starts every server, then measures them in turn, round after round; the median round of each is its figure. */
 async function throughput(kinds: ServerKind[]): Promise<Throughput[]> {
-  const servers = kinds.map((kind) => spawn(process.execPath, ['--import', 'tsx', import.meta.filename, kind], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }));
+  const servers = kinds.map((kind) =>
+    spawn(process.execPath, ['--import', 'tsx', import.meta.filename, kind], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }),
+  );
   try {
     const targets = await Promise.all(
       servers.map(async (server) => {
@@ -141,7 +157,9 @@ interface LoadReport {
 }
 
 async function child<T>(args: string[]): Promise<T> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', import.meta.filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', import.meta.filename, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const [code] = (await once(proc, 'exit')) as [number];
@@ -154,7 +172,11 @@ async function child<T>(args: string[]): Promise<T> {
 async function demoSession(fixture: Fixture, app: ReturnType<typeof createMockApp>) {
   const appKey = fixture.account.appKeys[0] ?? '';
   const user = fixture.account.users[0] ?? { username: '', password: '' };
-  const login = await app.request('http://bench/login', { method: 'POST', headers: { 'x-openbom-appkey': appKey }, body: JSON.stringify(user) });
+  const login = await app.request('http://bench/login', {
+    method: 'POST',
+    headers: { 'x-openbom-appkey': appKey },
+    body: JSON.stringify(user),
+  });
   const { access_token } = (await login.json()) as { access_token: string };
   return { 'x-openbom-appkey': appKey, 'x-openbom-accesstoken': access_token };
 }
@@ -239,7 +261,7 @@ async function timeLookups(fixture: Fixture, app: ReturnType<typeof createMockAp
   const headers = await demoSession(fixture, app);
   const catalog = fixture.catalogs[0];
   if (!catalog) throw new Error('no catalog');
-  const partNumbers = catalog.parts.map((part) => String(part.row['Part Number']));
+  const partNumbers = catalog.parts.map((part) => partNumberOf(part.row));
   const pick = (i: number) => encodeURIComponent(partNumbers[(i * 7919) % partNumbers.length] ?? '');
   const request = async (i: number) => {
     const res = await app.request(`http://bench/catalog/${catalog.id}/item?partNumber=${pick(i)}`, { headers });

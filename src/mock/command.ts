@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { isIP } from 'node:net';
+import { Option, type Command } from 'commander';
 import { loadDefaultFixture, loadFixtureFile } from '../fixtures/load.js';
 import type { Fixture } from '../fixtures/types.js';
 import { UsageError, parseNonNegativeInt, parsePort, parsePositiveInt } from '../shared/cli-support.js';
@@ -27,14 +28,37 @@ export function registerMockCommand(program: Command): void {
     .option('--rate-limit <n>', 'requests per second per app key, 0 = off', parseNonNegativeInt, 5)
     .option('--token-ttl <seconds>', 'lifetime of access tokens', parsePositiveInt, 86_400)
     .option('--no-retry-after', 'send 429 without a Retry-After header')
-    .option('--admin-token <token>', 'require this token (Bearer or X-Admin-Token) on /__admin')
+    .addOption(
+      // From the environment too: a flag's value is visible to anyone who can list processes.
+      new Option(
+        '--admin-token <token>',
+        'require this token (Bearer or X-Admin-Token) on /__admin; required for a non-loopback --host',
+      ).env(ADMIN_TOKEN_ENV),
+    )
     .action(async (flags: MockFlags) => {
+      if (flags.adminToken === '') throw new UsageError(`--admin-token (or ${ADMIN_TOKEN_ENV}) must not be empty`);
+      if (flags.adminToken === undefined && !isLoopbackHost(flags.host)) {
+        throw new UsageError(
+          `--host ${flags.host} is reachable from other machines: set --admin-token or ${ADMIN_TOKEN_ENV} to guard /__admin`,
+        );
+      }
       const fixture = flags.fixtures === undefined ? loadDefaultFixture() : loadFixtureFile(flags.fixtures);
       const app = buildApp(fixture, flags);
       const server = await listenOrExplain(app, flags);
       printBanner(server, fixture, flags);
       stopOnSignals(() => server.close());
     });
+}
+
+const ADMIN_TOKEN_ENV = 'JAKAMO_KIT_ADMIN_TOKEN';
+
+/** Only the loopback interface keeps an unguarded admin API to this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || /^::ffff:127\./.test(bare);
+  return false;
 }
 
 function buildApp(fixture: Fixture, flags: MockFlags) {

@@ -3,6 +3,7 @@
  * file cells become absolute URLs on the origin the client used.
  */
 import { createHash } from 'node:crypto';
+import { numberFrom, type ColumnKinds } from '../fixtures/column-types.js';
 import type { CellValue, PartRevision, PropertyTable, Row, Template } from '../fixtures/types.js';
 import type { BomDoc, CatalogDoc, Entry, MockStore, OrderBomDoc, SheetDoc } from './store.js';
 
@@ -23,25 +24,25 @@ export function fileUrl(origin: string, docId: string, name: string): string {
   return `${origin}/document/${docId}/image?filename=${encodeURIComponent(name)}`;
 }
 
-/** A cell as served: files → URL, empty image/file cell → "null", missing → "". */
-export function cellValue(value: CellValue | undefined, docId: string, origin: string): Cell {
-  if (value === undefined) return '';
+/**
+ * A cell as served: a file → its URL; an empty cell of an image/file column (missing, null or "") → the string
+ * "null", as in the contract's example documents; null in another column → "null"; any other missing cell → "".
+ */
+export function cellValue(value: CellValue | undefined, docId: string, origin: string, fileColumn: boolean): Cell {
   if (value === null) return 'null';
+  if (value === undefined || value === '') return fileColumn ? 'null' : '';
   if (typeof value === 'object') return fileUrl(origin, docId, value.name);
   return value;
 }
 
-function cellsOf(rows: Iterable<Row>, columns: string[], docId: string, origin: string): Cell[][] {
-  const cells: Cell[][] = [];
-  for (const row of rows) cells.push(columns.map((column) => cellValue(row[column], docId, origin)));
-  return cells;
-}
+/** For each column, whether it is an image/file column. */
+const fileColumnsOf = (columns: string[], kinds: ColumnKinds) => columns.map((column) => kinds.of(column) === 'file');
 
-/** A number from a cell (numbers or numeric strings); anything else counts as nothing. */
-export function numericValue(value: CellValue | undefined): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  return undefined;
+function cellsOf(rows: Iterable<Row>, columns: string[], kinds: ColumnKinds, docId: string, origin: string): Cell[][] {
+  const fileColumns = fileColumnsOf(columns, kinds);
+  const cells: Cell[][] = [];
+  for (const row of rows) cells.push(columns.map((column, i) => cellValue(row[column], docId, origin, fileColumns[i]!)));
+  return cells;
 }
 
 /** Rounds away float noise (0.1 + 0.2) that a sum of prices would otherwise show. */
@@ -49,7 +50,7 @@ const roundSum = (n: number) => Math.round(n * 1e6) / 1e6;
 
 function totalCells(rows: Row[], columns: string[], totalled: string[]): Cell[][] {
   const sums = columns.map((column) =>
-    totalled.includes(column) ? roundSum(rows.reduce((sum, row) => sum + (numericValue(row[column]) ?? 0), 0)) : '',
+    totalled.includes(column) ? roundSum(rows.reduce((sum, row) => sum + (numberFrom(row[column]) ?? 0), 0)) : '',
   );
   return [sums];
 }
@@ -65,7 +66,7 @@ function documentHeader(doc: { id: string; name: string; created: number; modifi
   };
 }
 
-function sheetDocument(doc: BomDoc | OrderBomDoc, columns: string[], rows: Row[], origin: string) {
+function sheetDocument(doc: BomDoc | OrderBomDoc, columns: string[], rows: Row[], kinds: ColumnKinds, origin: string) {
   return {
     id: doc.id,
     type: 'bom',
@@ -73,35 +74,35 @@ function sheetDocument(doc: BomDoc | OrderBomDoc, columns: string[], rows: Row[]
     name: doc.name,
     ...documentHeader(doc),
     columns,
-    cells: cellsOf(rows, columns, doc.id, origin),
+    cells: cellsOf(rows, columns, kinds, doc.id, origin),
     totalCells: totalCells(rows, columns, doc.totalColumns),
   };
 }
 
 /** GET /bom/<id>: honours the saved view unless useView is false. */
-export function bomDocument(bom: BomDoc, origin: string, useView: boolean) {
+export function bomDocument(bom: BomDoc, kinds: ColumnKinds, origin: string, useView: boolean) {
   const columns = useView && bom.viewColumns ? bom.viewColumns.filter((column) => bom.columns.includes(column)) : bom.columns;
-  return sheetDocument(bom, columns, rowsOf(bom), origin);
+  return sheetDocument(bom, columns, rowsOf(bom), kinds, origin);
 }
 
 /** GET /orderbom/<id>: the BOM structure plus numUnits. */
-export function orderBomDocument(order: OrderBomDoc, origin: string) {
-  return { ...sheetDocument(order, order.columns, rowsOf(order), origin), numUnits: order.numUnits };
+export function orderBomDocument(order: OrderBomDoc, kinds: ColumnKinds, origin: string) {
+  return { ...sheetDocument(order, order.columns, rowsOf(order), kinds, origin), numUnits: order.numUnits };
 }
 
-export function catalogDocument(catalog: CatalogDoc, origin: string) {
+export function catalogDocument(catalog: CatalogDoc, kinds: ColumnKinds, origin: string) {
   return {
     id: catalog.id,
     type: 'catalog',
     name: catalog.name,
     ...documentHeader(catalog),
     columns: catalog.columns,
-    cells: cellsOf(rowsOf(catalog), catalog.columns, catalog.id, origin),
+    cells: cellsOf(rowsOf(catalog), catalog.columns, kinds, catalog.id, origin),
   };
 }
 
 /** GET /bom/<id>/revision/<n>: the BOM structure with the revision's rows; id is the revision document's id. */
-export function bomRevisionDocument(bom: BomDoc, revisionNumber: number, origin: string) {
+export function bomRevisionDocument(bom: BomDoc, revisionNumber: number, kinds: ColumnKinds, origin: string) {
   const revision = bom.revisions.find((r) => r.revisionNumber === revisionNumber);
   if (!revision) return undefined;
   return {
@@ -114,7 +115,7 @@ export function bomRevisionDocument(bom: BomDoc, revisionNumber: number, origin:
     modifiedBy: revision.createdBy,
     createdBy: revision.createdBy,
     columns: bom.columns,
-    cells: cellsOf(revision.rows, bom.columns, bom.id, origin),
+    cells: cellsOf(revision.rows, bom.columns, kinds, bom.id, origin),
     totalCells: totalCells(revision.rows, bom.columns, bom.totalColumns),
   };
 }
@@ -131,7 +132,7 @@ export function flattenedBomDocument(store: MockStore, bom: BomDoc, origin: stri
   const leaves = new Map<string, { row: Row; docId: string; quantity: number }>();
   const visit = (doc: BomDoc, multiplier: number, path: Set<string>) => {
     for (const [partNumber, entry] of doc.entries) {
-      const quantity = multiplier * (numericValue(entry.row[QUANTITY_COLUMN]) ?? 1);
+      const quantity = multiplier * (numberFrom(entry.row[QUANTITY_COLUMN]) ?? 1);
       const child = store.bomWithPartNumber(partNumber);
       if (child && !path.has(child.id)) {
         visit(child, quantity, new Set(path).add(child.id));
@@ -147,6 +148,7 @@ export function flattenedBomDocument(store: MockStore, bom: BomDoc, origin: stri
     bom.columns.includes(QUANTITY_COLUMN) ? { ...row, [QUANTITY_COLUMN]: roundSum(quantity) } : row,
   );
   const docIds = [...leaves.values()].map((leaf) => leaf.docId);
+  const fileColumns = fileColumnsOf(bom.columns, store.kinds);
   return {
     id: bom.id,
     type: 'bom',
@@ -155,7 +157,7 @@ export function flattenedBomDocument(store: MockStore, bom: BomDoc, origin: stri
     ...documentHeader(bom),
     columns: bom.columns,
     // File cells of a leaf point at the BOM that owns the file.
-    cells: rows.map((row, i) => bom.columns.map((column) => cellValue(row[column], docIds[i] ?? bom.id, origin))),
+    cells: rows.map((row, i) => bom.columns.map((column, j) => cellValue(row[column], docIds[i] ?? bom.id, origin, fileColumns[j]!))),
     totalCells: totalCells(rows, bom.columns, bom.totalColumns),
   };
 }
@@ -294,10 +296,11 @@ export function itemRevisions(store: MockStore, catalog: CatalogDoc, partNumber:
   }));
 }
 
-/** GET /catalog/<id>/revisions/merged/partnumber/<pn>: one row per revision, oldest first (structure decided in decisions-openbom.md). */
-export function mergedRevisionsDocument(catalog: CatalogDoc, partNumber: string, entry: Entry, origin: string) {
+/** GET /catalog/<id>/revisions/merged/partnumber/<pn>: one row per revision, oldest first (structure decided by jakamo-kit, see the spec). */
+export function mergedRevisionsDocument(catalog: CatalogDoc, partNumber: string, entry: Entry, kinds: ColumnKinds, origin: string) {
   const first = entry.revisions[0];
   const latest = entry.revisions.at(-1);
+  const fileColumns = fileColumnsOf(catalog.columns, kinds);
   return {
     id: catalog.id,
     type: 'catalog',
@@ -311,14 +314,24 @@ export function mergedRevisionsDocument(catalog: CatalogDoc, partNumber: string,
     cells: entry.revisions.map((revision) => [
       revision.revision,
       revision.state,
-      ...catalog.columns.map((column) => cellValue(revision.row[column], catalog.id, origin)),
+      ...catalog.columns.map((column, i) => cellValue(revision.row[column], catalog.id, origin, fileColumns[i]!)),
     ]),
   };
 }
 
-/** GET /catalog/<id>/item?partNumber=: one row as `{ column: value }`. */
-export function rowObject(doc: SheetDoc, row: Row, origin: string): Record<string, Cell> {
-  const object: Record<string, Cell> = {};
-  for (const column of doc.columns) object[column] = cellValue(row[column], doc.id, origin);
-  return object;
+/**
+ * GET /catalog/<id>/item?partNumber=: the catalog document narrowed to that one row (`cells` holds one row), plus
+ * its part number. Not in the contract: a public C# client calls it and deserializes the answer as the same
+ * document class it uses for GET /catalog/<id> (columns + cells), so that is its shape here.
+ */
+export function catalogItemDocument(catalog: CatalogDoc, partNumber: string, row: Row, kinds: ColumnKinds, origin: string) {
+  return {
+    id: catalog.id,
+    type: 'catalog',
+    name: catalog.name,
+    partNumber,
+    ...documentHeader(catalog),
+    columns: catalog.columns,
+    cells: cellsOf([row], catalog.columns, kinds, catalog.id, origin),
+  };
 }

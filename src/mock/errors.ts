@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ERROR_MESSAGE_MAX_CHARS, excerpt } from '../shared/limits.js';
 
 /**
  * An OpenBOM-style error: a status and the `{"error": message}` body the real service sends.
@@ -35,6 +36,7 @@ export const MESSAGES = {
   rateLimited: (limit: number) => `Too many requests. The limit is ${limit} requests per second.`,
   unauthenticated: (username: string) => `Unable to authenticate user[${username}]`,
   missingParameter: (name: string) => `Parameter ["${name}"] not found.`,
+  notANumber: (property: string) => `Property ["${property}"] is a number property; the value must be a number.`,
 } as const;
 
 export const badRequest = (message: string) => new ApiError(400, message);
@@ -42,7 +44,8 @@ export const documentNotFound = () => new ApiError(404, MESSAGES.documentNotFoun
 export const partNotFound = () => new ApiError(404, MESSAGES.partNotFound);
 
 export function errorResponse(c: Context, status: ContentfulStatusCode, message: string, headers?: Record<string, string>): Response {
-  return c.json({ error: message }, status, headers);
+  // Messages may quote what a request sent (a part number, a user name): bounded, so no answer echoes megabytes.
+  return c.json({ error: excerpt(message, ERROR_MESSAGE_MAX_CHARS) }, status, headers);
 }
 
 /** Raised by an injected "drop" fault when there is no real socket to destroy (in-process app.request()). */

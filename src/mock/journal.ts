@@ -61,7 +61,14 @@ export class Journal {
     this.accessTokens = new Array<string | undefined>(capacity).fill(undefined);
   }
 
-  start(at: number, method: string, path: string, kind: RequestKind, appKey: string | undefined, accessToken: string | undefined): PendingRequest {
+  start(
+    at: number,
+    method: string,
+    path: string,
+    kind: RequestKind,
+    appKey: string | undefined,
+    accessToken: string | undefined,
+  ): PendingRequest {
     return { at, method, path, kind, appKey, accessToken, startedAt: performance.now() };
   }
 
@@ -94,8 +101,9 @@ export class Journal {
         status: this.status[slot] ?? 0,
         durationMs: this.durationMs[slot] ?? 0,
         kind: this.kinds[slot] ?? 'api',
-        appKey: mask(this.appKeys[slot]),
-        accessToken: mask(this.accessTokens[slot]),
+        // Fingerprints: which key or token a request carried can be told apart, never read.
+        appKey: mask(this.appKeys[slot], { fingerprint: true }),
+        accessToken: mask(this.accessTokens[slot], { fingerprint: true }),
       });
     }
     return entries;

@@ -57,6 +57,7 @@ export function createPipeline(deps: MockDeps, onError: ErrorHandler): (route: R
   async function answerWithinBodyLimit(c: MockContext, route: Route): Promise<Response> {
     let response: Response | undefined;
     // bodyLimit resolves to its 413 response, or to what next() resolves to (nothing) once the route has answered.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- hono types bodyLimit for a Context of any Env
     const tooLarge: unknown = await limitBody(c, async () => {
       response = await answer(c, route);
     });
@@ -66,7 +67,14 @@ export function createPipeline(deps: MockDeps, onError: ErrorHandler): (route: R
   }
 
   /** Authentication for OpenBOM paths (storage URLs carry their own signature), then the route. */
-  function guardedRoute(c: MockContext, route: Route, path: string, kind: RequestKind, appKey: string | undefined, accessToken: string | undefined): Reply {
+  function guardedRoute(
+    c: MockContext,
+    route: Route,
+    path: string,
+    kind: RequestKind,
+    appKey: string | undefined,
+    accessToken: string | undefined,
+  ): Reply {
     return (kind === 'api' ? authenticate(c, path, appKey, accessToken) : undefined) ?? proceed(c, route);
   }
 
@@ -166,12 +174,18 @@ function faultMessage(status: number, rateLimit: number, storage: boolean): stri
   return messages[status] ?? 'Injected fault.';
 }
 
-async function applyFault(c: MockContext, fault: FaultRule, rateLimit: number, proceed: () => Response | Promise<Response>): Promise<Response> {
+async function applyFault(
+  c: MockContext,
+  fault: FaultRule,
+  rateLimit: number,
+  proceed: () => Response | Promise<Response>,
+): Promise<Response> {
   if (fault.latencyMs) await sleep(fault.latencyMs);
   if (fault.drop) dropConnection(c);
   let response: Response;
   if (fault.status !== undefined) {
-    const body = fault.body === undefined ? { error: faultMessage(fault.status, rateLimit, c.req.path.startsWith(STORAGE_PREFIX)) } : fault.body;
+    const body =
+      fault.body === undefined ? { error: faultMessage(fault.status, rateLimit, c.req.path.startsWith(STORAGE_PREFIX)) } : fault.body;
     response = c.body(JSON.stringify(body), fault.status as ContentfulStatusCode, { 'content-type': 'application/json', ...fault.headers });
   } else {
     response = await proceed();

@@ -16,7 +16,8 @@ import type {
   Row,
   Template,
 } from '../fixtures/types.js';
-import { PART_NUMBER_COLUMN } from '../fixtures/types.js';
+import { PART_NUMBER_COLUMN, partNumberOf } from '../fixtures/types.js';
+import { ColumnKinds, isEmptyCell, numberFrom } from '../fixtures/column-types.js';
 import { ApiError, MESSAGES, badRequest, partNotFound } from './errors.js';
 
 /** One row of a document: BOM rows have no revisions; catalog parts carry theirs (oldest first). */
@@ -106,11 +107,6 @@ const DEFAULT_BOM_COLUMNS = [PART_NUMBER_COLUMN, 'Name', 'Description', 'Quantit
 /** Columns a newly created BOM totals (the contract's example totals Cost only). */
 const TOTALLED_COLUMNS = new Set(['Cost']);
 
-export function partNumberOf(row: Row): string {
-  const value = row[PART_NUMBER_COLUMN];
-  return value === undefined || value === null || typeof value === 'object' ? '' : String(value);
-}
-
 function isFileValue(value: CellValue | undefined): value is FileValue {
   return typeof value === 'object' && value !== null && value.kind === 'file';
 }
@@ -126,6 +122,8 @@ function isScalarCell(value: unknown): value is string | number | boolean | null
  */
 export class MockStore {
   account!: Account;
+  /** What each column holds (number, image/file, anything), from the property tables. */
+  kinds!: ColumnKinds;
   readonly catalogs = new Map<string, CatalogDoc>();
   readonly boms = new Map<string, BomDoc>();
   readonly orderBoms = new Map<string, OrderBomDoc>();
@@ -147,7 +145,16 @@ export class MockStore {
 
   /** Back to the fixture as loaded. */
   reset(): void {
-    for (const map of [this.catalogs, this.boms, this.orderBoms, this.templates, this.propertyTables, this.bomIdsByPartNumber, this.bomRowReferences, this.files]) {
+    for (const map of [
+      this.catalogs,
+      this.boms,
+      this.orderBoms,
+      this.templates,
+      this.propertyTables,
+      this.bomIdsByPartNumber,
+      this.bomRowReferences,
+      this.files,
+    ]) {
       map.clear();
     }
     this.load();
@@ -156,6 +163,7 @@ export class MockStore {
   private load(): void {
     const { fixture } = this;
     this.account = fixture.account;
+    this.kinds = new ColumnKinds(fixture.propertyTables);
     const nodeIds = [...fixture.catalogs, ...fixture.boms, ...fixture.orderBoms].map((d) => d.nodeId);
     this.nextNodeId = Math.max(0, ...nodeIds) + 1;
     for (const catalog of fixture.catalogs) this.addCatalog(this.loadCatalog(catalog));
@@ -200,7 +208,14 @@ export class MockStore {
 
   private loadOrderBom(order: OrderBom): OrderBomDoc {
     const { rows, ...meta } = order;
-    const doc: OrderBomDoc = { ...meta, kind: 'orderbom', columns: [...order.columns], totalColumns: [...order.totalColumns], entries: new Map(), rendered: new RenderCache() };
+    const doc: OrderBomDoc = {
+      ...meta,
+      kind: 'orderbom',
+      columns: [...order.columns],
+      totalColumns: [...order.totalColumns],
+      entries: new Map(),
+      rendered: new RenderCache(),
+    };
     for (const row of rows) this.insertEntry(doc, { row: { ...row }, revisions: [] });
     return doc;
   }
@@ -222,7 +237,7 @@ export class MockStore {
 
   private filesOf(docId: string): Map<string, FileValue> {
     let files = this.files.get(docId);
-    if (!files) this.files.set(docId, (files = new Map()));
+    if (!files) this.files.set(docId, (files = new Map<string, FileValue>()));
     return files;
   }
 
@@ -343,15 +358,14 @@ export class MockStore {
     const results: UpsertResult[] = [];
     let changed = false;
     for (const upsert of upserts) {
-      const partNumber = upsert.partNumber ?? (doc.kind === 'catalog' && doc.autoPartNumbers ? this.nextPartNumber(doc) : undefined);
-      const valid =
-        partNumber !== undefined &&
-        Object.entries(upsert.properties).every(([column, value]) => columns.has(column) && isScalarCell(value));
-      if (!valid) {
-        results.push({ [partNumber ?? '']: 'ERROR' });
+      const properties = this.typedCells(upsert.properties, columns);
+      // Checked first, so that a refused row does not use up a generated part number.
+      const partNumber =
+        properties && (upsert.partNumber ?? (doc.kind === 'catalog' && doc.autoPartNumbers ? this.nextPartNumber(doc) : undefined));
+      if (partNumber === undefined || !properties) {
+        results.push({ [upsert.partNumber ?? '']: 'ERROR' });
         continue;
       }
-      const properties = upsert.properties as Row;
       const existing = doc.entries.get(partNumber);
       if (existing) Object.assign(existing.row, properties, { [PART_NUMBER_COLUMN]: partNumber });
       else this.insertEntry(doc, { row: { ...properties, [PART_NUMBER_COLUMN]: partNumber }, revisions: [] });
@@ -360,6 +374,27 @@ export class MockStore {
     }
     if (changed) this.touch(doc, user);
     return results;
+  }
+
+  /**
+   * The cells of a row write, each as its column stores it (numeric text into a number property becomes the
+   * number); undefined when one names no column of the document or does not fit its column (text into a number).
+   */
+  private typedCells(properties: Record<string, unknown>, columns: Set<string>): Row | undefined {
+    const row: Row = {};
+    for (const [column, value] of Object.entries(properties)) {
+      if (!columns.has(column) || !isScalarCell(value)) return undefined;
+      const typed = this.typedCell(column, value);
+      if (typed === undefined) return undefined;
+      row[column] = typed;
+    }
+    return row;
+  }
+
+  /** A scalar as `column` stores it, or undefined when it does not fit (anything but a number into a number property). */
+  typedCell(column: string, value: string | number | boolean | null): string | number | boolean | null | undefined {
+    if (this.kinds.of(column) !== 'number' || isEmptyCell(value)) return value;
+    return numberFrom(value);
   }
 
   /** The next part number of an autoPartNumbers catalog's pattern not yet in use; undefined when the sequence is exhausted. */
@@ -371,7 +406,9 @@ export class MockStore {
     // "0001" means four digits, zero padded.
     const width = /^0\d/.test(pattern.seqStart) ? pattern.seqStart.length : 0;
     for (let n = doc.nextSequence ?? start; n <= end; n += step) {
-      const partNumber = [pattern.prefix, String(n).padStart(width, '0'), pattern.suffix].filter((part) => part !== '').join(pattern.separator);
+      const partNumber = [pattern.prefix, String(n).padStart(width, '0'), pattern.suffix]
+        .filter((part) => part !== '')
+        .join(pattern.separator);
       if (!doc.entries.has(partNumber)) {
         doc.nextSequence = n + step;
         return partNumber;
@@ -392,7 +429,9 @@ export class MockStore {
     if (change.column === PART_NUMBER_COLUMN) {
       this.renamePart(doc, partNumber, change.value === null ? '' : String(change.value));
     } else {
-      entry.row[change.column] = change.value;
+      const value = this.typedCell(change.column, change.value);
+      if (value === undefined) throw badRequest(MESSAGES.notANumber(change.column));
+      entry.row[change.column] = value;
     }
     this.touch(doc, user);
   }
@@ -438,6 +477,8 @@ export class MockStore {
     const entry = doc.entries.get(partNumber);
     if (!entry) throw badRequest(`${MESSAGES.badRequest}: part [${partNumber}] not found.`);
     if (!doc.columns.includes(column)) throw badRequest(`${MESSAGES.badRequest}: property [${column}] not found.`);
+    if (this.kinds.of(column) === 'number')
+      throw badRequest(`${MESSAGES.badRequest}: property [${column}] is a number property, not an image/file property.`);
     const files = this.filesOf(doc.id);
     const file: FileValue = { kind: 'file', name: uniqueName(upload.name, files), contentType: upload.contentType, bytes: upload.bytes };
     files.set(file.name, file);
@@ -493,7 +534,12 @@ export class MockStore {
         if (doc.viewColumns) bom.viewColumns = [...doc.viewColumns];
         return bom;
       }),
-      orderBoms: [...this.orderBoms.values()].map((doc) => ({ ...sheetMeta(doc), ...bomMeta(doc), numUnits: doc.numUnits, rows: copyRows(doc) })),
+      orderBoms: [...this.orderBoms.values()].map((doc) => ({
+        ...sheetMeta(doc),
+        ...bomMeta(doc),
+        numUnits: doc.numUnits,
+        rows: copyRows(doc),
+      })),
       templates: [...this.templates.values()],
       propertyTables: [...this.propertyTables.values()],
     };

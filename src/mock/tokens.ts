@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 
 export interface TokenPair {
@@ -6,6 +6,16 @@ export interface TokenPair {
   refresh_token: string;
   token_type: 'Bearer';
   expires_in: number;
+}
+
+/** What an access token's payload carries (standard JWT claims). */
+export interface AccessClaims {
+  sub: string;
+  /** Issued at, Unix seconds. */
+  iat: number;
+  /** Expires at, Unix seconds: iat + expires_in. The token is refused from this second on. */
+  exp: number;
+  jti: string;
 }
 
 interface AccessGrant {
@@ -18,25 +28,40 @@ const SWEEP_THRESHOLD = 10_000;
 /** Refresh tokens kept; past this the oldest are forgotten, so a login storm cannot grow memory without end. */
 const MAX_REFRESH_TOKENS = 100_000;
 
+const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
 /**
- * Access and refresh tokens: random opaque strings shaped like the contract's examples ("eyJ…").
- * Access tokens expire after the TTL on the injected clock; refresh tokens do not expire (only the oldest are
- * dropped past MAX_REFRESH_TOKENS) and are not rotated: renew hands out a fresh pair, the presented one keeps working.
+ * Access tokens are JWTs as OpenBOM's are (`eyJraWQiOi…`: a header with `kid`), signed HS256 with a key that lives
+ * and dies with the process; the payload's `iat`/`exp` agree with `expires_in`, so a client that decodes `exp` to
+ * schedule renewal works here as on the real service. A token is accepted only if its signature verifies
+ * (compared in constant time), it is one this process issued, and the injected clock is before `exp` (and before an
+ * /__admin/tokens/expire). Refresh tokens are opaque random strings; they do not expire (only the oldest are dropped
+ * past MAX_REFRESH_TOKENS) and are not rotated: renew hands out a fresh pair, the presented one keeps working.
  */
 export class TokenStore {
   private readonly access = new Map<string, AccessGrant>();
   private readonly refresh = new Map<string, string>();
   private sweepAt = SWEEP_THRESHOLD;
+  private readonly header: string;
 
   constructor(
     private readonly clock: Clock,
     private readonly ttlSeconds: number,
-  ) {}
+    private readonly signingKey: Buffer = randomBytes(32),
+  ) {
+    // The key id names the key without revealing it (as a JWKS kid does).
+    const kid = createHmac('sha256', signingKey).update('kid').digest('base64url').slice(0, 16);
+    this.header = base64url(JSON.stringify({ kid, alg: 'HS256', typ: 'JWT' }));
+  }
 
   issue(username: string): TokenPair {
     if (this.access.size >= this.sweepAt) this.sweep();
-    const pair: TokenPair = { access_token: newToken(), refresh_token: newToken(), token_type: 'Bearer', expires_in: this.ttlSeconds };
-    this.access.set(pair.access_token, { username, expiresAt: this.clock.now() + this.ttlSeconds * 1000 });
+    const iat = Math.floor(this.clock.now() / 1000);
+    const claims: AccessClaims = { sub: username, iat, exp: iat + this.ttlSeconds, jti: randomBytes(12).toString('base64url') };
+    const signingInput = `${this.header}.${base64url(JSON.stringify(claims))}`;
+    const accessToken = `${signingInput}.${this.sign(signingInput).toString('base64url')}`;
+    const pair: TokenPair = { access_token: accessToken, refresh_token: opaqueToken(), token_type: 'Bearer', expires_in: this.ttlSeconds };
+    this.access.set(accessToken, { username, expiresAt: claims.exp * 1000 });
     this.refresh.set(pair.refresh_token, username);
     if (this.refresh.size > MAX_REFRESH_TOKENS) {
       const oldest = this.refresh.keys().next().value;
@@ -50,8 +75,9 @@ export class TokenStore {
     return username === undefined ? undefined : this.issue(username);
   }
 
-  /** The user an access token belongs to, or undefined when it is unknown or expired. */
+  /** The user an access token belongs to, or undefined when it is altered, unknown or expired. */
   userOf(accessToken: string): string | undefined {
+    if (!this.hasValidSignature(accessToken)) return undefined;
     const grant = this.access.get(accessToken);
     if (!grant) return undefined;
     if (this.clock.now() >= grant.expiresAt) return undefined;
@@ -71,6 +97,18 @@ export class TokenStore {
     return expired;
   }
 
+  private hasValidSignature(token: string): boolean {
+    const dot = token.lastIndexOf('.');
+    if (dot < 0 || !token.startsWith(`${this.header}.`)) return false;
+    const presented = Buffer.from(token.slice(dot + 1), 'base64url');
+    const expected = this.sign(token.slice(0, dot));
+    return presented.byteLength === expected.byteLength && timingSafeEqual(presented, expected);
+  }
+
+  private sign(signingInput: string): Buffer {
+    return createHmac('sha256', this.signingKey).update(signingInput).digest();
+  }
+
   private sweep(): void {
     const now = this.clock.now();
     for (const [token, grant] of this.access) if (now >= grant.expiresAt) this.access.delete(token);
@@ -78,6 +116,6 @@ export class TokenStore {
   }
 }
 
-function newToken(): string {
-  return `eyJ${randomBytes(30).toString('base64url')}`;
+function opaqueToken(): string {
+  return randomBytes(30).toString('base64url');
 }

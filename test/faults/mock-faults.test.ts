@@ -16,7 +16,8 @@ const fixture = loadDefaultFixture();
 const catalogId = fixture.catalogs[0]!.id;
 const drawingBytes = (() => {
   const cell = fixture.catalogs[0]!.parts[0]!.row.Drawing;
-  if (typeof cell !== 'object' || cell === null || cell.name !== DRAWING) throw new Error('the default fixture changed: no drawing on its first part');
+  if (typeof cell !== 'object' || cell === null || cell.name !== DRAWING)
+    throw new Error('the default fixture changed: no drawing on its first part');
   return cell.bytes;
 })();
 
@@ -41,7 +42,10 @@ async function adminCall(baseUrl: string, method: string, path: string, body?: u
 }
 
 async function storageUrl(baseUrl: string, headers: Record<string, string>): Promise<string> {
-  const redirect = await fetch(`${baseUrl}/document/${catalogId}/image?filename=${encodeURIComponent(DRAWING)}`, { headers, redirect: 'manual' });
+  const redirect = await fetch(`${baseUrl}/document/${catalogId}/image?filename=${encodeURIComponent(DRAWING)}`, {
+    headers,
+    redirect: 'manual',
+  });
   expect(redirect.status).toBe(302);
   return redirect.headers.get('location')!;
 }
@@ -79,7 +83,10 @@ describe('mock fault tools on a real socket', () => {
   it('truncate: cuts JSON answers and injected statuses too, and journals the status that was sent', async () => {
     await adminCall(mock.url, 'POST', '/__admin/faults', { path: '/catalogs', truncate: 5, times: 1 });
     await adminCall(mock.url, 'POST', '/__admin/faults', { path: '/templates', status: 503, truncate: 3, times: 1 });
-    for (const [path, status, sent] of [['/catalogs', 200, 5], ['/templates', 503, 3]] as const) {
+    for (const [path, status, sent] of [
+      ['/catalogs', 200, 5],
+      ['/templates', 503, 3],
+    ] as const) {
       const cut = await download(`${mock.url}${path}`, headers);
       expect(cut.status).toBe(status);
       expect(cut.bytes.byteLength).toBe(sent);
@@ -101,14 +108,37 @@ describe('mock fault tools on a real socket', () => {
   });
 
   it('refuses a truncate that is not a byte count, or that comes with drop', async () => {
-    for (const rule of [{ path: '/**', truncate: -1 }, { path: '/**', truncate: 1.5 }, { path: '/**', truncate: '10' }, { path: '/**', truncate: 10, drop: true }]) {
+    for (const rule of [
+      { path: '/**', truncate: -1 },
+      { path: '/**', truncate: 1.5 },
+      { path: '/**', truncate: '10' },
+      { path: '/**', truncate: 10, drop: true },
+    ]) {
       const { status, body } = await adminCall(mock.url, 'POST', '/__admin/faults', rule);
       expect(status, JSON.stringify(rule)).toBe(400);
       expect(body.error).toMatch(/truncate/);
     }
   });
 
-  it('answers an injected 403 on storage in the storage\'s words', async () => {
+  it('matches a pathological fault path against a long request path and keeps answering (the glob matcher is linear)', async () => {
+    // As a regular expression this pattern backtracks exponentially on a long run of "a"s: the mock used to hang.
+    const added = await adminCall(mock.url, 'POST', '/__admin/faults', { path: `/${'*a'.repeat(40)}`, status: 500 });
+    expect(added.status).toBe(201);
+    const longPath = `/${'a'.repeat(6000)}b`;
+    const unmatched = await fetch(`${mock.url}${longPath}`, { headers, signal: AbortSignal.timeout(10_000) });
+    expect(unmatched.status).toBe(404);
+    const matched = await fetch(`${mock.url}/${'a'.repeat(6000)}`, { headers, signal: AbortSignal.timeout(10_000) });
+    expect(matched.status).toBe(500);
+    // And the server still answers everyone else.
+    expect((await fetch(`${mock.url}/boms`, { headers })).status).toBe(200);
+  });
+
+  it('refuses a fault path longer than 1024 characters with a 400 naming the field', async () => {
+    const refused = await adminCall(mock.url, 'POST', '/__admin/faults', { path: `/${'x'.repeat(1024)}`, status: 500 });
+    expect(refused).toEqual({ status: 400, body: { error: 'Fault "path" must be at most 1024 characters.' } });
+  });
+
+  it("answers an injected 403 on storage in the storage's words", async () => {
     await adminCall(mock.url, 'POST', '/__admin/faults', { path: '/__storage/**', status: 403, times: 1 });
     const refused = await fetch(await storageUrl(mock.url, headers));
     expect(refused.status).toBe(403);
@@ -118,7 +148,10 @@ describe('mock fault tools on a real socket', () => {
   it('settings: storageUrlTtlMs 0 makes new storage URLs expired on arrival; reset restores the start-up lifetime', async () => {
     expect(await adminCall(mock.url, 'GET', '/__admin/settings')).toEqual({ status: 200, body: { storageUrlTtlMs: 300_000 } });
     const earlier = await storageUrl(mock.url, headers);
-    expect(await adminCall(mock.url, 'PATCH', '/__admin/settings', { storageUrlTtlMs: 0 })).toEqual({ status: 200, body: { storageUrlTtlMs: 0 } });
+    expect(await adminCall(mock.url, 'PATCH', '/__admin/settings', { storageUrlTtlMs: 0 })).toEqual({
+      status: 200,
+      body: { storageUrlTtlMs: 0 },
+    });
 
     const expired = await fetch(await storageUrl(mock.url, headers));
     expect(expired.status).toBe(403);
@@ -172,7 +205,9 @@ describe('mock fault tools in-process', () => {
     const { access_token } = (await login.json()) as { access_token: string };
     const headers = { 'X-OpenBOM-AppKey': APP_KEY, 'X-OpenBOM-AccessToken': access_token };
     const whole = await (await app.request('/catalogs', { headers })).text();
-    expect((await app.request('/__admin/faults', { method: 'POST', body: JSON.stringify({ path: '/catalogs', truncate: 4 }) })).status).toBe(201);
+    expect(
+      (await app.request('/__admin/faults', { method: 'POST', body: JSON.stringify({ path: '/catalogs', truncate: 4 }) })).status,
+    ).toBe(201);
 
     const response = await app.request('/catalogs', { headers });
     expect(response.status).toBe(200);

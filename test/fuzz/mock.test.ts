@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
+import { partNumberOf } from '../../src/fixtures/types.js';
 import { APP_KEY, IDS, PASSWORD, USERNAME, buildTestFixture } from '../mock/fixture-builder.js';
 import { loadSpec } from '../support/openapi.js';
 import { requestArbitrary, toRequest, type FuzzRequest } from './support/http-arbitraries.js';
@@ -20,24 +21,46 @@ const fixture = buildTestFixture();
 /** Ids, part numbers, revisions and file names that exist in the test fixture, so requests reach real data. */
 const KNOWN_VALUES = [
   ...Object.values(IDS),
-  ...fixture.catalogs.flatMap((catalog) => catalog.parts.map((part) => String(part.row['Part Number']))),
-  '1', '2', '119', '120', 'bolt.png', '55-554354_rev119.pdf', 'Part Number', 'Quantity',
+  ...fixture.catalogs.flatMap((catalog) => catalog.parts.map((part) => partNumberOf(part.row))),
+  '1',
+  '2',
+  '119',
+  '120',
+  'bolt.png',
+  '55-554354_rev119.pdf',
+  'Part Number',
+  'Quantity',
 ];
 
 /** Credential headers; placeholders are filled per case so no secret is printed in a counterexample. */
 const credentials = fc.oneof(
-  { arbitrary: fc.constant<Array<[string, string]>>([['X-OpenBOM-AppKey', '{{APP_KEY}}'], ['X-OpenBOM-AccessToken', '{{TOKEN}}']]), weight: 8 },
+  {
+    arbitrary: fc.constant<Array<[string, string]>>([
+      ['X-OpenBOM-AppKey', '{{APP_KEY}}'],
+      ['X-OpenBOM-AccessToken', '{{TOKEN}}'],
+    ]),
+    weight: 8,
+  },
   fc.constantFrom<Array<[string, string]>>(
     [['x-openbom-appkey', '{{APP_KEY}}']],
-    [['X-OpenBOM-AppKey', 'wrong-key'], ['X-OpenBOM-AccessToken', '{{TOKEN}}']],
-    [['X-OpenBOM-AppKey', '{{APP_KEY}}'], ['X-OpenBOM-AccessToken', 'expired-or-forged']],
+    [
+      ['X-OpenBOM-AppKey', 'wrong-key'],
+      ['X-OpenBOM-AccessToken', '{{TOKEN}}'],
+    ],
+    [
+      ['X-OpenBOM-AppKey', '{{APP_KEY}}'],
+      ['X-OpenBOM-AccessToken', 'expired-or-forged'],
+    ],
   ),
 );
 
 const bodyValues = fc.oneof(fc.constantFrom('{{REFRESH}}', ...KNOWN_VALUES), fc.string({ unit: 'grapheme', maxLength: 30 }), fc.integer());
 /** Logins, right or wrong; the password only ever in its own field (a server may echo a user name, not a password). */
 const logins = fc.record(
-  { username: fc.oneof(fc.constant('{{USERNAME}}'), fc.string({ maxLength: 20 })), password: fc.oneof(fc.constant('{{PASSWORD}}'), fc.string({ maxLength: 20 })) },
+  {
+    username: fc.oneof(fc.constant('{{USERNAME}}'), fc.string({ maxLength: 20 })),
+    password: fc.oneof(fc.constant('{{PASSWORD}}'), fc.string({ maxLength: 20 })),
+  },
   { requiredKeys: [] },
 );
 
@@ -62,8 +85,15 @@ describe('fuzz: the OpenBOM mock', () => {
     // Fresh tokens every case: a generated request may have expired or renewed the previous ones.
     const tokens = await target.login();
     const values: Record<string, string> = { APP_KEY, USERNAME, PASSWORD, TOKEN: tokens.access, REFRESH: tokens.refresh };
-    const request = toRequest(MOCK_ORIGIN, generated, (text) => text.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => values[name] ?? whole));
-    const answer = await exchangeAndCheck(target.app, request, { spec, secrets: target.secrets, carriesSecretsByDesign, loggers: [target.logger] });
+    const request = toRequest(MOCK_ORIGIN, generated, (text) =>
+      text.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => values[name] ?? whole),
+    );
+    const answer = await exchangeAndCheck(target.app, request, {
+      spec,
+      secrets: target.secrets,
+      carriesSecretsByDesign,
+      loggers: [target.logger],
+    });
     // An accepted fault rule would turn the following cases into injected failures: the fuzz injects none.
     if (new URL(answer.url).pathname.startsWith('/__admin/faults') && answer.status < 300) {
       await target.app.request(`${MOCK_ORIGIN}/__admin/faults`, { method: 'DELETE' });

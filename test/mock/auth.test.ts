@@ -52,13 +52,82 @@ describe('app key and access token, in OpenBOM order', () => {
   });
 });
 
+/** What a client in any language does with a JWT: split on dots, base64url-decode the JSON parts. */
+function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown>; signature: string } {
+  const [header = '', payload = '', signature = '', ...rest] = token.split('.');
+  expect(rest).toEqual([]);
+  const json = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return { header: json(header), payload: json(payload), signature };
+}
+
+describe('access tokens are JWTs', () => {
+  it('carry a header with kid and alg, and iat/exp that agree with expires_in', async () => {
+    const { call, clock } = await startMock({ tokenTtlSeconds: 3600 });
+    const body = await bodyOf(await call('/login', jsonBody({ username: USERNAME, password: PASSWORD })));
+    expect(body.access_token).toMatch(/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{43}$/);
+    const { header, payload } = decodeJwt(body.access_token);
+    expect(header).toEqual({ kid: expect.stringMatching(/^[\w-]{16}$/), alg: 'HS256', typ: 'JWT' });
+    expect(payload).toMatchObject({ sub: USERNAME, iat: Math.floor(clock.now() / 1000) });
+    expect((payload.exp as number) - (payload.iat as number)).toBe(body.expires_in);
+    expect(body.expires_in).toBe(3600);
+  });
+
+  it('serve a client that decodes exp and renews then: valid until exp, refused at exp, renewed with the refresh token', async () => {
+    const { call, clock } = await startMock({ tokenTtlSeconds: 600 });
+    clock.advance(1234); // not on a whole second: exp is whole seconds, the token must not outlive it
+    const client = {
+      pair: await bodyOf<{ access_token: string; refresh_token: string }>(
+        await call('/login', jsonBody({ username: USERNAME, password: PASSWORD })),
+      ),
+    };
+    const renewAtMs = (decodeJwt(client.pair.access_token).payload.exp as number) * 1000;
+    clock.set(renewAtMs - 1);
+    expect((await call('/boms', { token: client.pair.access_token })).status).toBe(200);
+    clock.set(renewAtMs);
+    expect((await call('/boms', { token: client.pair.access_token })).status).toBe(401);
+    // The client's timer fires at exp: it renews and carries on.
+    const renewed = await call('/token/renew', jsonBody({ refresh_token: client.pair.refresh_token }));
+    expect(renewed.status).toBe(200);
+    client.pair = await bodyOf(renewed);
+    expect(decodeJwt(client.pair.access_token).payload.exp).toBe(Math.floor(renewAtMs / 1000) + 600);
+    expect((await call('/boms', { token: client.pair.access_token })).status).toBe(200);
+  });
+
+  it('refuses a token whose header, payload or signature was altered, and one signed by another mock', async () => {
+    const { call, tokens } = await startMock({ tokenTtlSeconds: 600 });
+    const [header, payload, signature] = tokens.access_token.split('.') as [string, string, string];
+    const claims = decodeJwt(tokens.access_token).payload;
+    const longer = Buffer.from(JSON.stringify({ ...claims, exp: (claims.exp as number) + 86_400 })).toString('base64url');
+    const noneHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+    const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
+    const other = await startMock({ tokenTtlSeconds: 600 });
+    for (const forged of [
+      `${header}.${longer}.${signature}`,
+      `${noneHeader}.${payload}.`,
+      `${header}.${payload}.${flipped}`,
+      `${header}.${payload}`,
+      `${header}.${payload}.${signature}.x`,
+      other.tokens.access_token,
+    ]) {
+      const res = await call('/boms', { token: forged });
+      expect(res.status, forged).toBe(401);
+      expect(await bodyOf(res)).toEqual(TOKEN_ERROR);
+    }
+  });
+});
+
 describe('POST /login', () => {
   it('returns a token pair with the configured TTL', async () => {
     const { call } = await startMock({ tokenTtlSeconds: 120 });
     const res = await call('/login', jsonBody({ username: USERNAME, password: PASSWORD }));
     expect(res.status).toBe(200);
     const body = await bodyOf(res);
-    expect(body).toEqual({ access_token: expect.stringMatching(/^eyJ/), refresh_token: expect.any(String), token_type: 'Bearer', expires_in: 120 });
+    expect(body).toEqual({
+      access_token: expect.stringMatching(/^eyJ/),
+      refresh_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: 120,
+    });
     expect(body.access_token).not.toBe(body.refresh_token);
   });
 
@@ -179,17 +248,21 @@ describe('limits and unexpected errors', () => {
   it('answers a body over the limit with a JSON 413 before the route reads it', async () => {
     const { api } = await startMock({ maxBodyBytes: 100 });
     const body = JSON.stringify({ name: 'x'.repeat(200) });
-    const res = await api('/boms/byparams', { method: 'POST', body, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } });
+    const res = await api('/boms/byparams', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+    });
     expect(res.status).toBe(413);
     expect(await bodyOf(res)).toEqual({ error: 'Request entity too large.' });
   });
 
-  it('turns an unexpected exception into the contract\'s 500, logged without a stack in the body', async () => {
+  it("turns an unexpected exception into the contract's 500, logged without a stack in the body", async () => {
     const logger = createMemoryLogger();
     // Data the types forbid (a property table without properties) makes the route fail the way a bug would.
     const fixture = buildTestFixture();
-    (fixture.propertyTables[0] as { properties: unknown }).properties = undefined;
     const { api } = await startMock({ logger, fixture, validate: false });
+    (fixture.propertyTables[0] as { properties: unknown }).properties = undefined;
     const res = await api(`/propertytable/${IDS.propertyTable}`);
     expect(res.status).toBe(500);
     const text = await res.text();

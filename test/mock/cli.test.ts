@@ -1,12 +1,11 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, spawnCli } from '../support/cli.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const cliArgs = ['--import', 'tsx', join(root, 'src', 'cli.ts'), 'mock'];
 const dir = mkdtempSync(join(tmpdir(), 'jk-mock-cli-'));
 const running = new Set<ChildProcessWithoutNullStreams>();
 afterAll(() => {
@@ -14,14 +13,32 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** This process's environment with `changes` applied; an undefined value removes the variable. */
+function environment(changes: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...changes };
+  for (const [name, value] of Object.entries(changes)) if (value === undefined) delete env[name];
+  return env;
+}
+
 function runToEnd(...args: string[]) {
-  const result = spawnSync(process.execPath, [...cliArgs, ...args], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+  return runToEndWith({}, ...args);
+}
+
+function runToEndWith(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const result = runCli(['mock', ...args], { env: environment(env) });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Starts `jakamo-kit mock`, resolves with the base URL from its first line. */
 function start(...args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [...cliArgs, '--port', '0', ...args], { cwd: root });
+  return startWith({}, ...args);
+}
+
+function startWith(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
+  const child = spawnCli(['mock', '--port', '0', ...args], { env: environment(env) }) as ChildProcessWithoutNullStreams;
   running.add(child);
   let stdout = '';
   let stderr = '';
@@ -49,7 +66,11 @@ const DEMO_HEADERS = { 'x-openbom-appkey': 'demo-app-key', 'content-type': 'appl
 describe('jakamo-kit mock', () => {
   it('serves the default fixture, prints its credentials but never a token, and stops on SIGTERM with 0', async () => {
     const { child, url, output } = await start();
-    const login = await fetch(`${url}/login`, { method: 'POST', headers: DEMO_HEADERS, body: JSON.stringify({ username: 'demo@example.com', password: 'demo-password' }) });
+    const login = await fetch(`${url}/login`, {
+      method: 'POST',
+      headers: DEMO_HEADERS,
+      body: JSON.stringify({ username: 'demo@example.com', password: 'demo-password' }),
+    });
     expect(login.status).toBe(200);
     const { access_token } = (await login.json()) as { access_token: string };
     const boms = await fetch(`${url}/boms`, { headers: { ...DEMO_HEADERS, 'x-openbom-accesstoken': access_token } });
@@ -78,6 +99,25 @@ describe('jakamo-kit mock', () => {
     const exited = exitCode(child);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+  });
+
+  it('takes the admin token from JAKAMO_KIT_ADMIN_TOKEN (kept out of the process list) and never prints it', async () => {
+    const { child, url, output } = await startWith({ JAKAMO_KIT_ADMIN_TOKEN: 'from-the-environment' });
+    expect((await fetch(`${url}/__admin/requests`)).status).toBe(401);
+    expect((await fetch(`${url}/__admin/requests`, { headers: { 'x-admin-token': 'from-the-environment' } })).status).toBe(200);
+    const exited = exitCode(child);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output()).toContain('(admin token required)');
+    expect(output()).not.toContain('from-the-environment');
+  });
+
+  it('refuses a non-loopback --host without an admin token, on one line with exit 2', () => {
+    for (const host of ['0.0.0.0', '::', '192.0.2.10']) {
+      const result = runToEndWith({ JAKAMO_KIT_ADMIN_TOKEN: undefined }, '--host', host);
+      expect(result.code, host).toBe(2);
+      expect(result.stderr).toMatch(/^jakamo-kit: .*--host .* set --admin-token or JAKAMO_KIT_ADMIN_TOKEN.*\n$/);
+    }
   });
 
   it('serves --fixtures FILE and reports a bad one on one line with exit 2', async () => {

@@ -64,7 +64,14 @@ describe('listings', () => {
   it('GET /propertytable/<id> is the array of property objects', async () => {
     const { api } = await startMock();
     const properties = await bodyOf<any[]>(await api(`/propertytable/${IDS.propertyTable}`));
-    expect(properties).toEqual([expect.objectContaining({ id: 'prop-1', name: 'Vendor', datatype: 'S', privateTableId: IDS.propertyTable, status: 'A' })]);
+    expect(properties[0]).toEqual(
+      expect.objectContaining({ id: 'prop-1', name: 'Vendor', datatype: 'S', privateTableId: IDS.propertyTable, status: 'A' }),
+    );
+    expect(properties.map((p) => [p.name, p.datatype])).toEqual([
+      ['Vendor', 'S'],
+      ['Cost', 'N'],
+      ['Drawing', 'I'],
+    ]);
     expect(await bodyOf(await api('/propertytable/nope'))).toEqual(NOT_FOUND);
   });
 });
@@ -138,14 +145,30 @@ describe('GET /orderbom/<id> and /catalog/<id>', () => {
   it('serves the order BOM with numUnits', async () => {
     const { api } = await startMock();
     const order = await bodyOf(await api(`/orderbom/${IDS.order}`));
-    expect(order).toMatchObject({ id: IDS.order, type: 'bom', numUnits: 3, columns: ['Part Number', 'Quantity', 'Cost'], cells: [['ARM-1', 2, 10]] });
+    expect(order).toMatchObject({
+      id: IDS.order,
+      type: 'bom',
+      numUnits: 3,
+      columns: ['Part Number', 'Quantity', 'Cost'],
+      cells: [['ARM-1', 2, 10]],
+    });
     expect((await api(`/orderbom/${IDS.robot}`)).status).toBe(404);
   });
 
   it('serves the catalog with its current rows; empty image cells are "null"', async () => {
     const { api } = await startMock();
     const catalog = await bodyOf(await api(`/catalog/${IDS.mechanical}`));
-    expect(Object.keys(catalog)).toEqual(['id', 'type', 'name', 'modifiedDate', 'createdDate', 'modifiedBy', 'createdBy', 'columns', 'cells']);
+    expect(Object.keys(catalog)).toEqual([
+      'id',
+      'type',
+      'name',
+      'modifiedDate',
+      'createdDate',
+      'modifiedBy',
+      'createdBy',
+      'columns',
+      'cells',
+    ]);
     expect(catalog.type).toBe('catalog');
     expect(catalog.cells).toHaveLength(4);
     expect(catalog.cells[0]).toEqual([
@@ -159,17 +182,18 @@ describe('GET /orderbom/<id> and /catalog/<id>', () => {
     expect((await api('/catalog/nope')).status).toBe(404);
   });
 
-  it('GET /catalog/<id>/item?partNumber= returns one row as an object', async () => {
+  it('GET /catalog/<id>/item?partNumber= is the catalog document narrowed to that row (the shape the public C# client reads)', async () => {
     const { api } = await startMock();
     const item = await bodyOf(await api(`/catalog/${IDS.mechanical}/item?partNumber=10-000001`));
-    expect(item).toEqual({
-      'Part Number': '10-000001',
-      Name: 'Bolt M6',
-      Description: 'Hex bolt',
-      Cost: 0.1,
-      Drawing: 'null',
-      'Thumbnail image': `${BASE}/document/${IDS.mechanical}/image?filename=bolt.png`,
+    expect(item).toMatchObject({
+      id: IDS.mechanical,
+      type: 'catalog',
+      partNumber: '10-000001',
+      columns: ['Part Number', 'Name', 'Description', 'Cost', 'Drawing', 'Thumbnail image'],
     });
+    expect(item.cells).toEqual([
+      ['10-000001', 'Bolt M6', 'Hex bolt', 0.1, 'null', `${BASE}/document/${IDS.mechanical}/image?filename=bolt.png`],
+    ]);
     const missing = await api(`/catalog/${IDS.mechanical}/item?partNumber=nope`);
     expect(missing.status).toBe(404);
     expect(await bodyOf(missing)).toEqual({ error: 'Part not found.' });

@@ -2,7 +2,15 @@
  * A small Fixture built in TypeScript for the mock's tests: independent of fixtures/default.yaml, so every
  * number the tests assert (quantities, totals, revisions) is visible here.
  */
-import type { Bom, Catalog, CatalogPart, FileValue, Fixture, Row } from '../../src/fixtures/types.js';
+import {
+  partNumberOf,
+  type Bom,
+  type Catalog,
+  type CatalogPart,
+  type FileValue,
+  type Fixture,
+  type Row,
+} from '../../src/fixtures/types.js';
 
 export const APP_KEY = 'test-app-key';
 export const USERNAME = 'engineer@example.com';
@@ -38,7 +46,7 @@ function part(row: Row, revisions: Array<{ revision: string; state: string; row?
       state: r.state,
       modified: T0 + i * 86_400_000,
       modifiedBy: USERNAME,
-      docId: `rev-${String(row['Part Number'])}-${i + 1}`,
+      docId: `rev-${partNumberOf(row)}-${i + 1}`,
       row: r.row ?? row,
     })),
   };
@@ -64,7 +72,14 @@ function bom(id: string, name: string, partNumber: string, rows: Row[], extra: P
 }
 
 export function buildTestFixture(): Fixture {
-  const current55 = { 'Part Number': '55-554354', Name: 'Bracket', Description: 'Steel bracket', Cost: 4.5, Drawing: DRAWING_120, 'Thumbnail image': null };
+  const current55 = {
+    'Part Number': '55-554354',
+    Name: 'Bracket',
+    Description: 'Steel bracket',
+    Cost: 4.5,
+    Drawing: DRAWING_120,
+    'Thumbnail image': null,
+  };
   const mechanical: Catalog = {
     id: IDS.mechanical,
     nodeId: 1,
@@ -81,7 +96,14 @@ export function buildTestFixture(): Fixture {
         { revision: '119', state: 'Released', row: { ...current55, Description: 'Steel bracket (old)', Drawing: DRAWING_119 } },
         { revision: '120', state: 'In Work' },
       ]),
-      part({ 'Part Number': '10-000001', Name: 'Bolt M6', Description: 'Hex bolt', Cost: 0.1, Drawing: null, 'Thumbnail image': BOLT_IMAGE }),
+      part({
+        'Part Number': '10-000001',
+        Name: 'Bolt M6',
+        Description: 'Hex bolt',
+        Cost: 0.1,
+        Drawing: null,
+        'Thumbnail image': BOLT_IMAGE,
+      }),
       part({ 'Part Number': '10-000002', Name: 'Nut M6', Description: 'Hex nut', Cost: 0.2, Drawing: null, 'Thumbnail image': null }),
       part({ 'Part Number': 'ARM-1', Name: 'Arm', Description: 'Arm assembly', Cost: 0, Drawing: null, 'Thumbnail image': null }, [
         { revision: 'A', state: 'Released' },
@@ -133,7 +155,9 @@ export function buildTestFixture(): Fixture {
         { 'Part Number': '10-000001', Name: 'Bolt M6', Description: 'Hex bolt', Quantity: 3, Cost: 0.1, Drawing: null },
         { 'Part Number': 'GRIP-1', Name: 'Gripper', Description: 'Gripper assembly', Quantity: 2, Cost: 7, Drawing: null },
       ]),
-      bom(IDS.gripper, 'Gripper', 'GRIP-1', [{ 'Part Number': '10-000002', Name: 'Nut M6', Description: 'Hex nut', Quantity: 5, Cost: 0.2, Drawing: null }]),
+      bom(IDS.gripper, 'Gripper', 'GRIP-1', [
+        { 'Part Number': '10-000002', Name: 'Nut M6', Description: 'Hex nut', Quantity: 5, Cost: 0.2, Drawing: null },
+      ]),
     ],
     orderBoms: [
       {
@@ -152,7 +176,16 @@ export function buildTestFixture(): Fixture {
         numUnits: 3,
       },
     ],
-    templates: [{ id: IDS.template, name: 'Mechanical template', createdBy: USERNAME, created: T0, modified: T0, columns: ['Part Number', 'Vendor', 'Cost'] }],
+    templates: [
+      {
+        id: IDS.template,
+        name: 'Mechanical template',
+        createdBy: USERNAME,
+        created: T0,
+        modified: T0,
+        columns: ['Part Number', 'Vendor', 'Cost'],
+      },
+    ],
     propertyTables: [
       {
         id: IDS.propertyTable,
@@ -162,7 +195,11 @@ export function buildTestFixture(): Fixture {
         created: T0,
         updated: T0,
         private: false,
-        properties: [{ id: 'prop-1', name: 'Vendor', datatype: 'S', created: T0, updated: T0 }],
+        properties: [
+          { id: 'prop-1', name: 'Vendor', datatype: 'S', created: T0, updated: T0 },
+          { id: 'prop-2', name: 'Cost', datatype: 'N', created: T0, updated: T0 },
+          { id: 'prop-3', name: 'Drawing', datatype: 'I', created: T0, updated: T0 },
+        ],
       },
     ],
   };

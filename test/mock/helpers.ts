@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Fixture } from '../../src/fixtures/types.js';
 import { createMockApp, type MockOptions } from '../../src/mock/app.js';
 import { ManualClock } from '../../src/shared/clock.js';
@@ -62,4 +63,11 @@ export function jsonBody(body: unknown, method = 'POST'): RequestInit {
 
 export async function bodyOf<T = any>(res: Response): Promise<T> {
   return (await res.json()) as T;
+}
+
+/** The item endpoint's answer (a catalog document narrowed to one row) as `{ column: value }`, as a client reads it. */
+export async function itemRow(res: Response): Promise<Record<string, unknown>> {
+  const { columns, cells } = await bodyOf<{ columns: string[]; cells: unknown[][] }>(res);
+  expect(cells).toHaveLength(1);
+  return Object.fromEntries(columns.map((column, i) => [column, cells[0]?.[i]]));
 }

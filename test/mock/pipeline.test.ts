@@ -18,7 +18,9 @@ import { APP_KEY, IDS, USERNAME, buildTestFixture } from './fixture-builder.js';
 import { bodyOf, jsonBody, startMock } from './helpers.js';
 
 const statusesOf = async (admin: (path: string) => Promise<Response>) =>
-  (await bodyOf(await admin('/__admin/requests'))).requests.map((r: { method: string; path: string; status: number }) => `${r.method} ${r.path} ${r.status}`);
+  (await bodyOf(await admin('/__admin/requests'))).requests.map(
+    (r: { method: string; path: string; status: number }) => `${r.method} ${r.path} ${r.status}`,
+  );
 
 describe('the pipeline in the mock', () => {
   it('journals the status of what the route threw, of 404, 405 and 413, as sent', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { globToRegExp } from '../../src/mock/faults.js';
+import { isLoopbackHost } from '../../src/mock/command.js';
+import { FaultRules, PathGlob } from '../../src/mock/faults.js';
 import { Journal } from '../../src/mock/journal.js';
 import { SlidingWindowLimiter } from '../../src/mock/rate-limit.js';
 import { StorageSigner } from '../../src/mock/storage.js';
@@ -20,8 +21,26 @@ describe('fault path globs', () => {
     ['/boms', '/boms', true],
     ['/boms', '/boms/byparams', false],
     ['/file.pdf', '/fileXpdf', false],
+    ['/bom/(x)+', '/bom/(x)+', true],
+    ['/bom/(x)+', '/bom/xx', false],
+    ['/a/**/parts', '/a/b/c/parts', true],
+    ['/a/**/parts', '/a/parts', false],
+    ['/a*b', '/a/b', false],
+    ['/*', '/', true],
   ])('%s matches %s: %s', (glob, path, expected) => {
-    expect(globToRegExp(glob).test(path)).toBe(expected);
+    expect(new PathGlob(glob).matches(path)).toBe(expected);
+  });
+
+  it('matches a pathological pattern against a long path in bounded time (a backtracking regular expression takes exponential time)', () => {
+    // As a regular expression, "^/[^/]*a[^/]*a…[^/]*a$" against "/aaaa…b" backtracks through every split of the a's.
+    const pattern = `/${'*a'.repeat(40)}`;
+    const path = `/${'a'.repeat(8000)}b`;
+    const rules = new FaultRules();
+    rules.add({ path: pattern, status: 500 });
+    rules.add({ path: '/**', status: 503 });
+    // If matching were exponential, this call would never return and the test would time out.
+    expect(rules.take('GET', path)?.status).toBe(503);
+    expect(new PathGlob(pattern).matches(`/${'a'.repeat(8000)}`)).toBe(true);
   });
 });
 
@@ -48,7 +67,7 @@ describe('journal', () => {
     for (let i = 0; i < 7; i++) journal.finish(journal.start(i * 1000, 'GET', `/p${i}`, 'api', 'app-key-123', undefined), 200);
     expect(journal.list().map((e) => e.path)).toEqual(['/p4', '/p5', '/p6']);
     expect(journal.list(5000).map((e) => e.path)).toEqual(['/p5', '/p6']);
-    expect(journal.list()[0]).toMatchObject({ time: '1970-01-01T00:00:04.000Z', appKey: 'app-****', accessToken: '' });
+    expect(journal.list()[0]).toMatchObject({ time: '1970-01-01T00:00:04.000Z', appKey: 'sha256:25a4f6e3', accessToken: '' });
   });
 });
 
@@ -72,5 +91,25 @@ describe('document dates', () => {
   it('formats like the contract: "07 Aug 2018; 15:48:27 GMT"', () => {
     expect(documentDate(Date.UTC(2018, 7, 7, 15, 48, 27))).toBe('07 Aug 2018; 15:48:27 GMT');
     expect(documentDate(Date.UTC(2024, 11, 31, 3, 4, 5))).toBe('31 Dec 2024; 03:04:05 GMT');
+  });
+});
+
+describe('loopback hosts (where the admin API may go unguarded)', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.8.9.10', true],
+    ['localhost', true],
+    ['LOCALHOST', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['::ffff:127.0.0.1', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['10.0.0.1', false],
+    ['128.0.0.1', false],
+    ['example.com', false],
+    ['127.0.0.1.example.com', false],
+  ])('%s → %s', (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
   });
 });

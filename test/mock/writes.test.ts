@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IDS, USERNAME } from './fixture-builder.js';
-import { bodyOf, jsonBody, startMock } from './helpers.js';
+import { bodyOf, itemRow, jsonBody, startMock } from './helpers.js';
 
 const put = (body: unknown) => jsonBody(body, 'PUT');
 
@@ -11,7 +11,14 @@ describe('POST /bom/create', () => {
     const res = await api('/bom/create', jsonBody({ docName: 'New BOM', bomPartNumber: 'NB-1', catalogId: '', templateId: '' }));
     expect(res.status).toBe(200);
     const created = await bodyOf(res);
-    expect(created).toMatchObject({ type: 'bom', name: 'New BOM', partNumber: 'NB-1', createdDate: '01 Jun 2025; 12:00:00 GMT', createdBy: USERNAME, cells: [] });
+    expect(created).toMatchObject({
+      type: 'bom',
+      name: 'New BOM',
+      partNumber: 'NB-1',
+      createdDate: '01 Jun 2025; 12:00:00 GMT',
+      createdBy: USERNAME,
+      cells: [],
+    });
     expect(created.columns).toContain('Part Number');
     const listed = await bodyOf<any[]>(await api('/boms'));
     expect(listed.find((b) => b.id === created.id)).toMatchObject({ bomPartNumber: 'NB-1', modified: Date.UTC(2025, 5, 1, 12) });
@@ -19,7 +26,7 @@ describe('POST /bom/create', () => {
     expect(await bodyOf(await api('/boms/byparams', jsonBody({ bomPartNumber: 'NB-1' })))).toHaveLength(1);
   });
 
-  it('uses a template\'s columns and defaults the part number to the name', async () => {
+  it("uses a template's columns and defaults the part number to the name", async () => {
     const { api } = await startMock();
     const created = await bodyOf(await api('/bom/create', jsonBody({ docName: 'From template', templateId: IDS.template })));
     expect(created.columns).toEqual(['Part Number', 'Vendor', 'Cost']);
@@ -53,7 +60,12 @@ describe('POST /catalog/create', () => {
     expect(res.status).toBe(201);
     const catalog = await bodyOf(res);
     expect(catalog).toMatchObject({ type: 'catalog', name: 'Generated', cells: [] });
-    const results = await bodyOf(await api(`/catalog/${catalog.id}/parts`, put([{ properties: { Name: 'a' } }, { properties: { Name: 'b' } }, { properties: { Name: 'c' } }, { properties: { Name: 'd' } }])));
+    const results = await bodyOf(
+      await api(
+        `/catalog/${catalog.id}/parts`,
+        put([{ properties: { Name: 'a' } }, { properties: { Name: 'b' } }, { properties: { Name: 'c' } }, { properties: { Name: 'd' } }]),
+      ),
+    );
     // 1, 3, 5, then the sequence (seqEnd 5) is exhausted.
     expect(results).toEqual([{ 'PREFIX-1-SUFFIX': 'OK' }, { 'PREFIX-3-SUFFIX': 'OK' }, { 'PREFIX-5-SUFFIX': 'OK' }, { '': 'ERROR' }]);
     const listed = await bodyOf<any[]>(await api('/catalogs'));
@@ -63,7 +75,12 @@ describe('POST /catalog/create', () => {
   it('pads generated numbers like seqStart and skips numbers already in use', async () => {
     const { api } = await startMock();
     // Electrical: EL-0001..EL-0003, EL-0001 exists.
-    const results = await bodyOf(await api(`/catalog/${IDS.electrical}/parts`, put([{ properties: { Name: 'x' } }, { properties: { Name: 'y' } }, { properties: {} }])));
+    const results = await bodyOf(
+      await api(
+        `/catalog/${IDS.electrical}/parts`,
+        put([{ properties: { Name: 'x' } }, { properties: { Name: 'y' } }, { properties: {} }]),
+      ),
+    );
     expect(results).toEqual([{ 'EL-0002': 'OK' }, { 'EL-0003': 'OK' }, { '': 'ERROR' }]);
   });
 
@@ -93,7 +110,7 @@ describe('PUT …/parts', () => {
     const bom = await bodyOf(await api(`/bom/${IDS.gripper}`));
     expect(bom.cells).toEqual([
       ['10-000002', 'Nut M6', 'Hex nut', 8, 0.2, 'null'],
-      ['SPRING-1', 'Spring', '', '2', 1.25, ''],
+      ['SPRING-1', 'Spring', '', '2', 1.25, 'null'],
     ]);
     expect(bom.totalCells).toEqual([['', '', '', '', 1.45, '']]);
     // The flattened parent sees the child's change.
@@ -103,14 +120,22 @@ describe('PUT …/parts', () => {
 
   it('updates a catalog part (and so its latest revision) and accepts numeric part numbers', async () => {
     const { api } = await startMock();
-    const results = await bodyOf(await api(`/catalog/${IDS.mechanical}/parts`, put([{ partNumber: '55-554354', properties: { Description: 'Updated' } }, { partNumber: 42, properties: {} }])));
+    const results = await bodyOf(
+      await api(
+        `/catalog/${IDS.mechanical}/parts`,
+        put([
+          { partNumber: '55-554354', properties: { Description: 'Updated' } },
+          { partNumber: 42, properties: {} },
+        ]),
+      ),
+    );
     expect(results).toEqual([{ '55-554354': 'OK' }, { '42': 'OK' }]);
-    const item = await bodyOf(await api(`/catalog/${IDS.mechanical}/item?partNumber=55-554354`));
+    const item = await itemRow(await api(`/catalog/${IDS.mechanical}/item?partNumber=55-554354`));
     expect(item.Description).toBe('Updated');
     const merged = await bodyOf(await api(`/catalog/${IDS.mechanical}/revisions/merged/partnumber/55-554354`));
     const description = merged.columns.indexOf('Description');
     expect(merged.cells.map((row: string[]) => row[description])).toEqual(['Steel bracket (old)', 'Updated']);
-    expect((await bodyOf(await api(`/catalog/${IDS.mechanical}/item?partNumber=42`)))['Part Number']).toBe('42');
+    expect((await itemRow(await api(`/catalog/${IDS.mechanical}/item?partNumber=42`)))['Part Number']).toBe('42');
   });
 
   it('rejects bodies of the wrong shape with 400 and unknown documents with 404', async () => {
@@ -122,7 +147,57 @@ describe('PUT …/parts', () => {
     // A BOM without part-number generation cannot take a row without a part number.
     expect(await bodyOf(await api(`/bom/${IDS.gripper}/parts`, put([{ properties: { Name: 'x' } }])))).toEqual([{ '': 'ERROR' }]);
     // Non-scalar values are refused row by row.
-    expect(await bodyOf(await api(`/bom/${IDS.gripper}/parts`, put([{ partNumber: 'X', properties: { Name: { a: 1 } } }])))).toEqual([{ X: 'ERROR' }]);
+    expect(await bodyOf(await api(`/bom/${IDS.gripper}/parts`, put([{ partNumber: 'X', properties: { Name: { a: 1 } } }])))).toEqual([
+      { X: 'ERROR' },
+    ]);
+  });
+});
+
+describe('number properties (typed N in a property table)', () => {
+  it('PUT …/parts stores numeric text as the number and refuses a row with text that is no number', async () => {
+    const { api } = await startMock();
+    const results = await bodyOf(
+      await api(
+        `/catalog/${IDS.mechanical}/parts`,
+        put([
+          { partNumber: '10-000001', properties: { Cost: ' 3.5 ' } },
+          { partNumber: '10-000002', properties: { Name: 'Changed', Cost: 'abc' } },
+          { partNumber: 'NEW-1', properties: { Cost: '' } },
+        ]),
+      ),
+    );
+    expect(results).toEqual([{ '10-000001': 'OK' }, { '10-000002': 'ERROR' }, { 'NEW-1': 'OK' }]);
+    expect((await itemRow(await api(`/catalog/${IDS.mechanical}/item?partNumber=10-000001`))).Cost).toBe(3.5);
+    // The refused row changed nothing, not even its valid cells.
+    expect(await itemRow(await api(`/catalog/${IDS.mechanical}/item?partNumber=10-000002`))).toMatchObject({ Name: 'Nut M6', Cost: 0.2 });
+  });
+
+  it('POST …/propertyvalue answers 400 naming the property for text that is no number, and takes "25" as 25', async () => {
+    const { api } = await startMock();
+    const refused = await api(
+      `/catalog/${IDS.mechanical}/propertyvalue`,
+      jsonBody({ partNumberPropertyName: 'Part Number', partNumber: '10-000002', propertyName: 'Cost', propertyValue: 'abc' }),
+    );
+    expect(refused.status).toBe(400);
+    expect(await bodyOf(refused)).toEqual({ error: 'Property ["Cost"] is a number property; the value must be a number.' });
+    for (const bad of [true, '1e999', 'NaN', '12 EUR']) {
+      const res = await api(
+        `/bom/${IDS.robot}/propertyvalue`,
+        jsonBody({ partNumberPropertyName: 'Part Number', partNumber: 'ARM-1', propertyName: 'Cost', propertyValue: bad }),
+      );
+      expect(res.status, String(bad)).toBe(400);
+    }
+    await api(
+      `/catalog/${IDS.mechanical}/propertyvalue`,
+      jsonBody({ partNumberPropertyName: 'Part Number', partNumber: '10-000002', propertyName: 'Cost', propertyValue: '25' }),
+    );
+    expect((await itemRow(await api(`/catalog/${IDS.mechanical}/item?partNumber=10-000002`))).Cost).toBe(25);
+    // Emptying a number cell is allowed.
+    await api(
+      `/catalog/${IDS.mechanical}/propertyvalue`,
+      jsonBody({ partNumberPropertyName: 'Part Number', partNumber: '10-000002', propertyName: 'Cost', propertyValue: null }),
+    );
+    expect((await itemRow(await api(`/catalog/${IDS.mechanical}/item?partNumber=10-000002`))).Cost).toBe('null');
   });
 });
 
@@ -137,14 +212,19 @@ describe('POST …/propertyvalue', () => {
     expect(await bodyOf(res)).toEqual({ message: 'property value updated.' });
     expect((await bodyOf(await api(`/bom/${IDS.robot}`))).cells[0]).toEqual(['ARM-1', '25', 10]);
     await api(`/catalog/${IDS.mechanical}/propertyvalue`, change('10-000002', 'Cost', 0.25));
-    expect((await bodyOf(await api(`/catalog/${IDS.mechanical}/item?partNumber=10-000002`))).Cost).toBe(0.25);
+    expect((await itemRow(await api(`/catalog/${IDS.mechanical}/item?partNumber=10-000002`))).Cost).toBe(0.25);
   });
 
   it('finds rows by another key column and renames part numbers', async () => {
     const { api } = await startMock();
-    const byName = jsonBody({ partNumberPropertyName: 'Name', partNumber: 'Nut M6', propertyName: 'Description', propertyValue: 'Nylock nut' });
+    const byName = jsonBody({
+      partNumberPropertyName: 'Name',
+      partNumber: 'Nut M6',
+      propertyName: 'Description',
+      propertyValue: 'Nylock nut',
+    });
     expect((await api(`/catalog/${IDS.mechanical}/propertyvalue`, byName)).status).toBe(200);
-    expect((await bodyOf(await api(`/catalog/${IDS.mechanical}/item?partNumber=10-000002`))).Description).toBe('Nylock nut');
+    expect((await itemRow(await api(`/catalog/${IDS.mechanical}/item?partNumber=10-000002`))).Description).toBe('Nylock nut');
     await api(`/catalog/${IDS.mechanical}/propertyvalue`, change('10-000002', 'Part Number', '10-000099'));
     expect((await api(`/catalog/${IDS.mechanical}/item?partNumber=10-000002`)).status).toBe(404);
     const catalog = await bodyOf(await api(`/catalog/${IDS.mechanical}`));
@@ -153,7 +233,10 @@ describe('POST …/propertyvalue', () => {
 
   it('reports missing parameters, unknown columns and unknown parts', async () => {
     const { api } = await startMock();
-    const missing = await api(`/bom/${IDS.robot}/propertyvalue`, jsonBody({ partNumberPropertyName: 'Part Number', partNumber: 'ARM-1', propertyName: 'Quantity' }));
+    const missing = await api(
+      `/bom/${IDS.robot}/propertyvalue`,
+      jsonBody({ partNumberPropertyName: 'Part Number', partNumber: 'ARM-1', propertyName: 'Quantity' }),
+    );
     expect(await bodyOf(missing)).toEqual({ error: 'Parameter ["propertyValue"] not found.' });
     const column = await api(`/bom/${IDS.robot}/propertyvalue`, change('ARM-1', 'Colour', 'red'));
     expect(column.status).toBe(400);

@@ -22,13 +22,14 @@ export function registerBomRoutes(app: MockApp, { store }: MockDeps): void {
       templateId: optionalString(body, 'templateId'),
     };
     const bom = store.createBom(input, c.get('user'));
-    return c.json(bomDocument(bom, requestOrigin(c), true));
+    return c.json(bomDocument(bom, store.kinds, requestOrigin(c), true));
   });
 
   app.post('/boms/byparams', async (c) => {
     const body = await readJsonObject(c);
     for (const key of Object.keys(body)) {
-      if (!(BYPARAMS_KEYS as readonly string[]).includes(key)) throw badRequest(`Unknown parameter ["${key}"]; use name and/or bomPartNumber.`);
+      if (!(BYPARAMS_KEYS as readonly string[]).includes(key))
+        throw badRequest(`Unknown parameter ["${key}"]; use name and/or bomPartNumber.`);
     }
     const name = optionalString(body, 'name');
     const partNumber = optionalString(body, 'bomPartNumber');
@@ -42,7 +43,10 @@ export function registerBomRoutes(app: MockApp, { store }: MockDeps): void {
     const bom = found(store.boms.get(c.req.param('bomId')));
     const useView = useViewParam(c);
     const origin = requestOrigin(c);
-    return jsonText(c, bom.rendered.get(`${origin} ${useView}`, () => JSON.stringify(bomDocument(bom, origin, useView))));
+    return jsonText(
+      c,
+      bom.rendered.get(`${origin} ${useView}`, () => JSON.stringify(bomDocument(bom, store.kinds, origin, useView))),
+    );
   });
 
   app.delete('/bom/:bomId', (c) => {
@@ -58,6 +62,9 @@ export function registerBomRoutes(app: MockApp, { store }: MockDeps): void {
   app.get('/orderbom/:orderBomId', (c) => {
     const order = found(store.orderBoms.get(c.req.param('orderBomId')));
     const origin = requestOrigin(c);
-    return jsonText(c, order.rendered.get(origin, () => JSON.stringify(orderBomDocument(order, origin))));
+    return jsonText(
+      c,
+      order.rendered.get(origin, () => JSON.stringify(orderBomDocument(order, store.kinds, origin))),
+    );
   });
 }

@@ -1,8 +1,17 @@
 import type { PartNumberPattern } from '../../fixtures/types.js';
 import type { MockApp, MockDeps } from '../context.js';
-import { catalogDocument, catalogListing, rowObject } from '../documents.js';
+import { catalogDocument, catalogItemDocument, catalogListing } from '../documents.js';
 import { badRequest, documentNotFound, partNotFound } from '../errors.js';
-import { isPlainObject, jsonText, optionalBoolean, readJsonObject, requestOrigin, requireQuery, requireString, type JsonObject } from '../request.js';
+import {
+  isPlainObject,
+  jsonText,
+  optionalBoolean,
+  readJsonObject,
+  requestOrigin,
+  requireQuery,
+  requireString,
+  type JsonObject,
+} from '../request.js';
 import { found } from './params.js';
 
 const PATTERN_FIELDS = ['prefix', 'separator', 'seqStart', 'seqEnd', 'seqStep', 'suffix'] as const;
@@ -23,13 +32,16 @@ export function registerCatalogRoutes(app: MockApp, { store }: MockDeps): void {
       },
       c.get('user'),
     );
-    return c.json(catalogDocument(catalog, requestOrigin(c)), 201);
+    return c.json(catalogDocument(catalog, store.kinds, requestOrigin(c)), 201);
   });
 
   app.get('/catalog/:catalogId', (c) => {
     const catalog = found(store.catalogs.get(c.req.param('catalogId')));
     const origin = requestOrigin(c);
-    return jsonText(c, catalog.rendered.get(origin, () => JSON.stringify(catalogDocument(catalog, origin))));
+    return jsonText(
+      c,
+      catalog.rendered.get(origin, () => JSON.stringify(catalogDocument(catalog, store.kinds, origin))),
+    );
   });
 
   app.delete('/catalog/:catalogId', (c) => {
@@ -39,9 +51,10 @@ export function registerCatalogRoutes(app: MockApp, { store }: MockDeps): void {
 
   app.get('/catalog/:catalogId/item', (c) => {
     const catalog = found(store.catalogs.get(c.req.param('catalogId')));
-    const entry = catalog.entries.get(requireQuery(c, 'partNumber'));
+    const partNumber = requireQuery(c, 'partNumber');
+    const entry = catalog.entries.get(partNumber);
     if (!entry) throw partNotFound();
-    return c.json(rowObject(catalog, entry.row, requestOrigin(c)));
+    return c.json(catalogItemDocument(catalog, partNumber, entry.row, store.kinds, requestOrigin(c)));
   });
 }
 
@@ -54,11 +67,13 @@ function partNumberPattern(body: JsonObject): PartNumberPattern | undefined {
   for (const field of PATTERN_FIELDS) {
     const value = input[field];
     if (value === undefined || value === null) continue;
-    if (typeof value !== 'string' && typeof value !== 'number') throw badRequest(`Parameter ["partNumberPattern.${field}"] must be a string.`);
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw badRequest(`Parameter ["partNumberPattern.${field}"] must be a string.`);
     pattern[field] = String(value);
   }
   for (const field of ['seqStart', 'seqEnd', 'seqStep'] as const) {
-    if (pattern[field] !== '' && !/^\d+$/.test(pattern[field])) throw badRequest(`Parameter ["partNumberPattern.${field}"] must be a whole number.`);
+    if (pattern[field] !== '' && !/^\d+$/.test(pattern[field]))
+      throw badRequest(`Parameter ["partNumberPattern.${field}"] must be a whole number.`);
   }
   return pattern;
 }

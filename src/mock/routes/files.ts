@@ -1,13 +1,16 @@
 import type { Context } from 'hono';
 import mime from 'mime-types';
 import type { MockApp, MockDeps, MockEnv } from '../context.js';
-import { ApiError, MESSAGES, badRequest, errorResponse } from '../errors.js';
+import { ApiError, MESSAGES, errorResponse } from '../errors.js';
+import { readUploadForm, uploadError } from '../multipart.js';
 import { requestOrigin, requireQuery } from '../request.js';
 import type { SheetDoc } from '../store.js';
 import { found } from './params.js';
 
+const GENERIC_TYPES = new Set(['text/plain', 'application/octet-stream']);
+
 /** Get image file (24, a 302 to presigned storage), the storage itself, and uploads (25, 26). */
-export function registerFileRoutes(app: MockApp, { store, signer }: MockDeps): void {
+export function registerFileRoutes(app: MockApp, { store, signer, maxBodyBytes }: MockDeps): void {
   app.get('/document/:docId/image', (c) => {
     const docId = c.req.param('docId');
     found(store.sheet(docId));
@@ -24,7 +27,10 @@ export function registerFileRoutes(app: MockApp, { store, signer }: MockDeps): v
     if (!signer.verify(docId, name, c.req.query('expires'), c.req.query('signature'))) return errorResponse(c, 403, MESSAGES.storageDenied);
     const file = store.file(docId, name);
     if (!file) return errorResponse(c, 404, MESSAGES.fileNotFound);
-    return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': file.contentType, 'Content-Length': String(file.bytes.byteLength) });
+    return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': file.contentType,
+      'Content-Length': String(file.bytes.byteLength),
+    });
   });
 
   app.post('/document/:docId/image', (c) => upload(c, store.sheet(c.req.param('docId'))));
@@ -32,30 +38,22 @@ export function registerFileRoutes(app: MockApp, { store, signer }: MockDeps): v
 
   async function upload(c: Context<MockEnv>, document: SheetDoc | undefined): Promise<Response> {
     const doc = found(document);
-    const form = await multipartForm(c);
-    const file = form.get('file');
-    const partNumber = form.get('partNumber');
-    const column = form.get('imageProperty');
-    if (!(file instanceof File)) throw uploadError('form field "file" with a file is required');
-    if (typeof partNumber !== 'string' || partNumber === '') throw uploadError('form field "partNumber" is required');
-    if (typeof column !== 'string' || column === '') throw uploadError('form field "imageProperty" is required');
-    const name = baseName(file.name) || 'upload.bin';
-    const contentType = file.type || mime.lookup(name) || 'application/octet-stream';
-    store.attachFile(doc, partNumber, column, { name, contentType, bytes: new Uint8Array(await file.arrayBuffer()) }, c.get('user'));
+    const form = await readUploadForm(c, maxBodyBytes);
+    const file = form.files.find((part) => part.field === 'file');
+    const partNumber = form.fields.get('partNumber');
+    const column = form.fields.get('imageProperty');
+    if (!file) {
+      throw uploadError(
+        form.fields.has('file') ? 'form field "file" must be a file part (with a filename)' : 'form field "file" with a file is required',
+      );
+    }
+    if (partNumber === undefined || partNumber === '') throw uploadError('form field "partNumber" is required');
+    if (column === undefined || column === '') throw uploadError('form field "imageProperty" is required');
+    const name = file.filename || 'upload.bin';
+    // A part without Content-Type reads as text/plain (RFC 7578's default), and octet-stream says nothing either:
+    // for those the name tells the type better.
+    const contentType = GENERIC_TYPES.has(file.mimeType) ? mime.lookup(name) || file.mimeType : file.mimeType;
+    store.attachFile(doc, partNumber, column, { name, contentType, bytes: file.bytes }, c.get('user'));
     return c.json({}, 201);
   }
 }
-
-async function multipartForm(c: Context<MockEnv>): Promise<FormData> {
-  if (!c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data')) throw uploadError('the body must be multipart/form-data');
-  try {
-    return await c.req.formData();
-  } catch {
-    throw uploadError('the multipart body could not be read');
-  }
-}
-
-const uploadError = (problem: string) => badRequest(`${MESSAGES.badRequest}: ${problem}.`);
-
-/** Browsers may send "C:\\fakepath\\x.png"; keep only the last path segment. */
-const baseName = (name: string) => name.split(/[\\/]/).pop() ?? '';

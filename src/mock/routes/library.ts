@@ -6,5 +6,7 @@ import { found } from './params.js';
 export function registerLibraryRoutes(app: MockApp, { store }: MockDeps): void {
   app.get('/templates', (c) => c.json(Array.from(store.templates.values(), templateListing)));
   app.get('/propertytables', (c) => c.json(Array.from(store.propertyTables.values(), propertyTableListing)));
-  app.get('/propertytable/:propertyTableId', (c) => c.json(propertyTableDocument(found(store.propertyTables.get(c.req.param('propertyTableId'))))));
+  app.get('/propertytable/:propertyTableId', (c) =>
+    c.json(propertyTableDocument(found(store.propertyTables.get(c.req.param('propertyTableId'))))),
+  );
 }

@@ -9,14 +9,19 @@ export function registerRevisionRoutes(app: MockApp, { store }: MockDeps): void 
   app.get('/bom/:bomId/revisions', (c) => {
     const bom = found(store.boms.get(c.req.param('bomId')));
     return c.json(
-      bom.revisions.map((revision) => ({ id: revision.id, revisionNumber: revision.revisionNumber, docId: bom.id, description: revision.description })),
+      bom.revisions.map((revision) => ({
+        id: revision.id,
+        revisionNumber: revision.revisionNumber,
+        docId: bom.id,
+        description: revision.description,
+      })),
     );
   });
 
   app.get('/bom/:bomId/revision/:revisionNumber', (c) => {
     const bom = found(store.boms.get(c.req.param('bomId')));
     const revisionNumber = wholeNumberParam('revisionNumber', c.req.param('revisionNumber'));
-    const document = bomRevisionDocument(bom, revisionNumber, requestOrigin(c));
+    const document = bomRevisionDocument(bom, revisionNumber, store.kinds, requestOrigin(c));
     if (!document) throw new ApiError(404, MESSAGES.revisionNotFound);
     return c.json(document);
   });
@@ -33,6 +38,6 @@ export function registerRevisionRoutes(app: MockApp, { store }: MockDeps): void 
     const partNumber = c.req.param('partNumber');
     const entry = catalog.entries.get(partNumber);
     if (!entry) throw partNotFound();
-    return c.json(mergedRevisionsDocument(catalog, partNumber, entry, requestOrigin(c)));
+    return c.json(mergedRevisionsDocument(catalog, partNumber, entry, store.kinds, requestOrigin(c)));
   });
 }

@@ -72,6 +72,7 @@ function requireKey(body: JsonObject, name: string): string {
 function propertyValue(body: JsonObject): string | number | boolean | null {
   if (!('propertyValue' in body)) throw new ApiError(400, MESSAGES.missingParameter('propertyValue'));
   const value = body.propertyValue;
-  if (value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))
+    return value;
   throw badRequest('Parameter ["propertyValue"] must be a string, number, boolean or null.');
 }
