@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import YAML from 'yaml';
 import { parsePositiveInt, UsageError } from '../src/shared/cli-support.js';
-import { renderReport, REPORTERS, type ReporterName } from './reporters/index.js';
+import { renderCannotRun, renderReport, REPORTERS, type ReporterName } from './reporters/index.js';
 import { renderPretty } from './reporters/pretty.js';
 import { exitCodeFor, runConformance } from './runner.js';
 import { CannotRunError } from './settings.js';
@@ -26,6 +26,7 @@ interface CheckSettings {
   latencyBudget?: number;
   v2?: boolean;
   supplier?: string;
+  allowLinkOrigin?: string[];
 }
 
 type Kind = 'string' | 'boolean' | 'positive' | 'list' | 'reporter';
@@ -45,9 +46,15 @@ const CONFIG_KEYS: Record<keyof CheckSettings, Kind> = {
   latencyBudget: 'positive',
   v2: 'boolean',
   supplier: 'string',
+  allowLinkOrigin: 'list',
 };
 
-const parseList = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+const parseList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function registerCheckCommand(program: Command): void {
   program
@@ -68,22 +75,56 @@ export function registerCheckCommand(program: Command): void {
     .option('--latency-budget <ms>', 'p95 budget of latency.p95 (default 2000)', parsePositiveInt)
     .option('--v2', 'also run the v2 supplier-document checks (v2.*); they create and delete test documents under --supplier')
     .option('--supplier <id>', 'a supplier id the v2 checks may create, replace and delete uniquely named documents under')
+    .option(
+      '--allow-link-origin <origin>',
+      'another origin of yours where links may point (e.g. https://files.example.com); links there are downloaded with the key, as Jakamo would (repeatable)',
+      collect,
+    )
     .option('--config <file>', 'YAML file with the same settings as camelCase keys (flags win)')
     .action(async (baseUrl: string | undefined, flags: CheckSettings & { config?: string }) => {
       const { config, ...given } = flags;
       const fromFile = config ? readConfig(config) : {};
       const envKey = process.env.JAKAMO_API_KEY || undefined;
-      const settings: CheckSettings = { ...fromFile, ...(envKey ? { apiKey: envKey } : {}), ...definedOnly(given), ...(baseUrl ? { baseUrl } : {}) };
+      const settings: CheckSettings = {
+        ...fromFile,
+        ...(envKey ? { apiKey: envKey } : {}),
+        ...definedOnly(given),
+        ...(baseUrl ? { baseUrl } : {}),
+      };
       await runCheckCommand(settings);
     });
 }
 
 async function runCheckCommand(settings: CheckSettings): Promise<void> {
+  const reporter = settings.reporter ?? 'pretty';
+  const strict = settings.strict ?? false;
+  let report;
+  try {
+    report = await runConformance(conformanceOptions(settings));
+  } catch (error) {
+    if (!(error instanceof CannotRunError) && !(error instanceof UsageError)) throw error;
+    const reason = error instanceof CannotRunError ? `cannot run: ${error.message}` : error.message;
+    // CI uploads the report file whatever happened: it says why there is nothing to report.
+    if (settings.output) writeReport(settings.output, renderCannotRun(reason, reporter));
+    throw new UsageError(reason);
+  } finally {
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+  }
+  const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
+  if (settings.output) {
+    writeReport(settings.output, renderReport(report, reporter, { strict }));
+    process.stdout.write(`${renderPretty(report, { strict, color, problemsOnly: true })}report written to ${settings.output}\n`);
+  } else {
+    process.stdout.write(renderReport(report, reporter, { strict, color }));
+  }
+  process.exitCode = exitCodeFor(report);
+}
+
+function conformanceOptions(settings: CheckSettings): ConformanceOptions {
   if (!settings.baseUrl) throw new UsageError('check needs a base URL (argument or baseUrl in --config)');
   if (!settings.apiKey) throw new UsageError('check needs an API key: --api-key, JAKAMO_API_KEY or apiKey in --config');
   if (!settings.material) throw new UsageError('check needs --material, an item number that has files');
-  const reporter = settings.reporter ?? 'pretty';
-  const options: ConformanceOptions = {
+  return {
     baseUrl: settings.baseUrl,
     apiKey: settings.apiKey,
     apiKeyHeader: settings.apiKeyHeader,
@@ -97,30 +138,17 @@ async function runCheckCommand(settings: CheckSettings): Promise<void> {
     latencyBudgetMs: settings.latencyBudget,
     v2: settings.v2,
     supplier: settings.supplier,
+    allowLinkOrigins: settings.allowLinkOrigin,
     onProgress: process.stderr.isTTY ? showProgress : undefined,
   };
-  let report;
+}
+
+function writeReport(file: string, text: string): void {
   try {
-    report = await runConformance(options);
+    writeFileSync(file, text);
   } catch (error) {
-    if (error instanceof CannotRunError) throw new UsageError(`cannot run: ${error.message}`);
-    throw error;
-  } finally {
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+    throw new UsageError(`cannot write ${file}: ${(error as Error).message}`);
   }
-  const strict = settings.strict ?? false;
-  const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
-  if (settings.output) {
-    try {
-      writeFileSync(settings.output, renderReport(report, reporter, { strict }));
-    } catch (error) {
-      throw new UsageError(`cannot write ${settings.output}: ${(error as Error).message}`);
-    }
-    process.stdout.write(`${renderPretty(report, { strict, color, problemsOnly: true })}report written to ${settings.output}\n`);
-  } else {
-    process.stdout.write(renderReport(report, reporter, { strict, color }));
-  }
-  process.exitCode = exitCodeFor(report);
 }
 
 function showProgress({ done, total, result }: Progress): void {
@@ -146,7 +174,7 @@ function readConfig(file: string): CheckSettings {
     if (!kind) throw new UsageError(`config ${file}: unknown setting "${key}" (known: ${Object.keys(CONFIG_KEYS).join(', ')})`);
     settings[key] = configValue(file, key, kind, value);
   }
-  return settings as CheckSettings;
+  return settings;
 }
 
 function configValue(file: string, key: string, kind: Kind, value: unknown): unknown {
@@ -165,7 +193,7 @@ function configValue(file: string, key: string, kind: Kind, value: unknown): unk
     case 'list':
       if (typeof value === 'string') return parseList(value);
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
-      throw wrong('a list of check ids');
+      throw wrong('a list');
     case 'reporter':
       if (REPORTERS.includes(value as ReporterName)) return value;
       throw wrong(REPORTERS.join(', '));

@@ -1,6 +1,8 @@
 /** What a check gets to work with: the settings, a way to send requests, and the shared listing of `--material`. */
-import { createHttpClient, type Exchange, type ExchangeRequest, type HttpClient } from './http.js';
+import { createHttpClient, sameOrigin, type Exchange, type ExchangeRequest, type HttpClient } from './http.js';
 import { documentListProblems, type Document } from './schema.js';
+import { nearMisses, type NearMiss } from './near-miss.js';
+import type { KeyForm, KeyScanner } from './secrets.js';
 import type { Settings } from './settings.js';
 
 /** Query parameters (undefined values are left out), or a raw query string sent exactly as written. */
@@ -30,8 +32,14 @@ export interface CheckContext {
   listing(): Promise<Listing>;
   /** Parses and validates a listing answer. */
   readListing(exchange: Exchange): Listing;
-  /** Whether the API key appears anywhere in a response (body or headers). */
-  echoesApiKey(exchange: Exchange): boolean;
+  /** How the API key (or a long part of it) shows in a response's headers or body, if it does. */
+  keyInAnswer(exchange: Exchange): KeyForm | undefined;
+  /** Almost-the-key credentials (see near-miss.ts), for the configured key and header. */
+  readonly nearMisses: readonly NearMiss[];
+  /** Whether the key may be sent to `url`: the base URL's origin or one given with --allow-link-origin. */
+  trusted(url: string): boolean;
+  /** What every answer of the run so far showed: the key, or a JSON body starting with a byte order mark. */
+  readonly seen: { keyLeaks: Array<{ exchange: Exchange; form: KeyForm }>; jsonWithBom: Exchange[] };
 }
 
 export interface ContextOptions {
@@ -40,11 +48,25 @@ export interface ContextOptions {
   fetch: typeof globalThis.fetch;
   maxInFlight: number;
   wrongKey: string;
+  scanner: KeyScanner;
 }
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const startsWithBom = (body: Uint8Array) => UTF8_BOM.every((byte, index) => body[index] === byte);
 
 export function createCheckContext(options: ContextOptions): CheckContext {
   const { settings, apiKey } = options;
-  const send: HttpClient = createHttpClient({
+  const seen: CheckContext['seen'] = { keyLeaks: [], jsonWithBom: [] };
+  const keyInAnswer = (exchange: Exchange): KeyForm | undefined => {
+    const response = exchange.response;
+    if (!response) return undefined;
+    // A request that itself put the key in its URL may see it reflected; that shows nobody anything new.
+    if (safeDecode(exchange.request.url).includes(apiKey)) return undefined;
+    const headerLines = Object.entries(response.headers).map(([name, value]) => `${name}: ${value}`);
+    const presented = Object.values(exchange.request.headers);
+    return options.scanner.find([...headerLines, response.text].join('\n'), presented);
+  };
+  const client: HttpClient = createHttpClient({
     fetch: options.fetch,
     timeoutMs: settings.timeoutMs,
     apiKeyHeader: settings.apiKeyHeader,
@@ -52,6 +74,16 @@ export function createCheckContext(options: ContextOptions): CheckContext {
     wrongKey: options.wrongKey,
     maxInFlight: options.maxInFlight,
   });
+  const send: HttpClient = async (request) => {
+    const exchange = await client(request);
+    const form = keyInAnswer(exchange);
+    if (form) seen.keyLeaks.push({ exchange, form });
+    const response = exchange.response;
+    if (response && /json/i.test(response.contentType) && startsWithBom(response.body)) seen.jsonWithBom.push(exchange);
+    return exchange;
+  };
+  const trusted = (url: string) =>
+    sameOrigin(url, settings.baseUrl) || settings.allowedLinkOrigins.some((origin) => sameOrigin(url, origin));
   const shared = new Map<string, Promise<Exchange>>();
   const sendOnce = (request: ExchangeRequest) => {
     const key = `${request.method ?? 'GET'} ${request.auth} ${request.bodyLimit ?? ''} ${request.url}`;
@@ -76,18 +108,31 @@ export function createCheckContext(options: ContextOptions): CheckContext {
       return primary;
     },
     readListing,
-    echoesApiKey(exchange) {
-      const response = exchange.response;
-      if (!response) return false;
-      const haystack = [response.text, ...Object.values(response.headers)].join('\n');
-      return haystack.includes(apiKey) || haystack.includes(encodeURIComponent(apiKey));
-    },
+    keyInAnswer,
+    trusted,
+    seen,
+    nearMisses: nearMisses(apiKey, settings.apiKeyHeader),
   };
   return context;
 }
 
+function safeDecode(url: string): string {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return url;
+  }
+}
+
 function readListing(exchange: Exchange): Listing {
-  const text = exchange.response?.text ?? '';
+  const bytes = exchange.response?.body ?? new Uint8Array(0);
+  let text: string;
+  try {
+    // RFC 8259 §8.1: JSON exchanged between systems is UTF-8; a lossy decode would hide a wrong charset.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { exchange, jsonError: 'the body is not valid UTF-8', problems: [], documents: [] };
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -15,8 +15,12 @@ export interface ExchangeRequest {
   /** A request body, sent as `application/json` unless `contentType` says otherwise. */
   body?: string | Uint8Array<ArrayBuffer>;
   contentType?: string;
-  /** Stop reading the body after this many bytes (downloads need only their first bytes). */
+  /** Keep this many bytes of the body (default LISTING_BODY_LIMIT). */
   bodyLimit?: number;
+  /** Read (and count, without keeping) the body on to this many bytes; default: stop reading at `bodyLimit`. */
+  countTo?: number;
+  /** Headers added as given, after the credentials; a name may repeat (near-miss credentials, duplicate headers). */
+  headers?: Array<[string, string]>;
 }
 
 export interface ReceivedResponse {
@@ -25,10 +29,11 @@ export interface ReceivedResponse {
   contentType: string;
   /** The bytes read, decoded as UTF-8 (lossy for binary content). */
   text: string;
-  /** The bytes read, as received. */
+  /** The bytes kept, as received. */
   body: Uint8Array;
+  /** Bytes read (kept or only counted). */
   bytes: number;
-  /** False when reading stopped at the body limit. */
+  /** False when reading stopped before the end of the body. */
   complete: boolean;
 }
 
@@ -63,17 +68,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 }
 
 async function exchange(options: HttpClientOptions, request: ExchangeRequest): Promise<Exchange> {
-  const headers: Record<string, string> = { accept: 'application/json, */*' };
-  if (request.auth === 'key') headers[options.apiKeyHeader] = options.apiKey;
-  if (request.auth === 'wrong-key') headers[options.apiKeyHeader] = options.wrongKey;
-  if (request.body !== undefined) headers['content-type'] = request.contentType ?? 'application/json';
+  const headers = new Headers({ accept: 'application/json, */*' });
+  if (request.auth === 'key') headers.set(options.apiKeyHeader, options.apiKey);
+  if (request.auth === 'wrong-key') headers.set(options.apiKeyHeader, options.wrongKey);
+  if (request.body !== undefined) headers.set('content-type', request.contentType ?? 'application/json');
+  for (const [name, value] of request.headers ?? []) headers.append(name, value);
   const method = request.method ?? 'GET';
-  const recorded: RecordedRequest = { method, url: request.url, headers };
+  const recorded: RecordedRequest = { method, url: request.url, headers: recordedHeaders(options, request, headers) };
   const started = performance.now();
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
     const response = await options.fetch(request.url, { method, headers, body: request.body, redirect: 'manual', signal });
-    const body = await readBody(response, request.bodyLimit ?? LISTING_BODY_LIMIT);
+    const keep = request.bodyLimit ?? LISTING_BODY_LIMIT;
+    const body = await readBody(response, keep, Math.max(keep, request.countTo ?? keep));
     const responseHeaders = Object.fromEntries(response.headers);
     return {
       request: recorded,
@@ -83,7 +90,7 @@ async function exchange(options: HttpClientOptions, request: ExchangeRequest): P
         contentType: responseHeaders['content-type'] ?? '',
         text: new TextDecoder().decode(body.bytes),
         body: body.bytes,
-        bytes: body.bytes.byteLength,
+        bytes: body.count,
         complete: body.complete,
       },
       durationMs: performance.now() - started,
@@ -94,20 +101,40 @@ async function exchange(options: HttpClientOptions, request: ExchangeRequest): P
   }
 }
 
-async function readBody(response: Response, limit: number): Promise<{ bytes: Uint8Array; complete: boolean }> {
-  if (!response.body) return { bytes: new Uint8Array(0), complete: true };
+/** The header names the report shows: the configured one as configured, the rest as sent (lower case). */
+function recordedHeaders(options: HttpClientOptions, request: ExchangeRequest, headers: Headers): Record<string, string> {
+  const recorded: Record<string, string> = {};
+  const configured = options.apiKeyHeader.toLowerCase();
+  headers.forEach((value, name) => {
+    recorded[name === configured && request.auth !== 'none' ? options.apiKeyHeader : name] = value;
+  });
+  return recorded;
+}
+
+/** Keeps the first `keep` bytes and counts on to `countTo`; a body cut, reset or undecodable rejects (the caller reports it). */
+async function readBody(
+  response: Response,
+  keep: number,
+  countTo: number,
+): Promise<{ bytes: Uint8Array; count: number; complete: boolean }> {
+  if (!response.body) return { bytes: new Uint8Array(0), count: 0, complete: true };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
-  let size = 0;
+  let kept = 0;
+  let count = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return { bytes: concat(chunks, size), complete: true };
-    chunks.push(value);
-    size += value.byteLength;
-    if (size >= limit) {
-      // Enough to judge; do not pull a large file over the wire.
+    if (done) return { bytes: concat(chunks, kept), count, complete: true };
+    count += value.byteLength;
+    if (kept < keep) {
+      const part = value.byteLength > keep - kept ? value.subarray(0, keep - kept) : value;
+      chunks.push(part);
+      kept += part.byteLength;
+    }
+    if (count >= countTo) {
+      // Enough to judge; do not pull a huge body over the wire.
       await reader.cancel().catch(() => undefined);
-      return { bytes: concat(chunks, size).subarray(0, limit), complete: false };
+      return { bytes: concat(chunks, kept), count, complete: false };
     }
   }
 }
@@ -129,18 +156,44 @@ const READABLE_CODES: Record<string, string> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   ECONNRESET: 'connection reset by the server',
-  UND_ERR_SOCKET: 'the server closed the connection',
+  UND_ERR_SOCKET: 'the server closed the connection before the answer was complete',
+  Z_DATA_ERROR: 'the body cannot be decoded as its Content-Encoding says',
+  Z_BUF_ERROR: 'the body cannot be decoded as its Content-Encoding says (it ends early)',
+  ERR__ERROR_FORMAT_PADDING_1: 'the body cannot be decoded as its Content-Encoding says',
 };
+
+/**
+ * Failures that mean nothing answers HTTP at the address: the suite cannot run (exit 2). Anything else happened after
+ * a server answered (a reset, a cut or undecodable body, malformed framing, a timeout) and fails the check that asked.
+ */
+const UNREACHABLE =
+  /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EAI_NONAME|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|ENOENT)$|CERT|SSL|TLS|UNABLE_TO_VERIFY|SELF_SIGNED/;
+
+export function isUnreachable(exchange: Exchange): boolean {
+  return !exchange.response && exchange.errorCode !== undefined && UNREACHABLE.test(exchange.errorCode);
+}
 
 function describeFailure(error: unknown, timeoutMs: number): { error: string; errorCode?: string } {
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return { error: `no complete answer within ${timeoutMs} ms`, errorCode: 'TIMEOUT' };
   }
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string; errors?: Array<{ code?: string }> } | undefined) : undefined;
+  // fetch wraps the system error in `cause`; an error while reading the body arrives unwrapped.
+  type SystemError = { code?: string; message?: string; errors?: Array<{ code?: string }> };
+  const unwrapped = error as SystemError;
+  const cause =
+    error instanceof Error
+      ? ((error.cause as SystemError | undefined) ?? (typeof unwrapped.code === 'string' ? unwrapped : undefined))
+      : undefined;
   // Node reports some failures (e.g. localhost on IPv4 and IPv6) as an AggregateError whose parts carry the code.
   const code = cause?.code ?? cause?.errors?.[0]?.code;
-  if (code) return { error: READABLE_CODES[code] ?? `${code}${cause?.message ? `: ${cause.message}` : ''}`, errorCode: code };
+  if (code) {
+    const readable = READABLE_CODES[code] ?? (code.startsWith('HPE_') ? `a malformed HTTP answer (${cause?.message ?? code})` : undefined);
+    return { error: readable ?? `${code}${cause?.message ? `: ${cause.message}` : ''}`, errorCode: code };
+  }
   const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  // Some Node versions leave the parser's code off its error: recognise it by name.
+  if ((cause as { name?: string } | undefined)?.name === 'HTTPParserError')
+    return { error: `a malformed HTTP answer (${message})`, errorCode: 'HPE' };
   return { error: message };
 }
 

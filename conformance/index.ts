@@ -4,5 +4,15 @@
  */
 export { runConformance, exitCodeFor, checkIds } from './runner.js';
 export { CannotRunError } from './settings.js';
-export { renderReport, type ReporterName, type RenderOptions } from './reporters/index.js';
-export type { CheckResult, ConformanceOptions, Progress, RecordedRequest, RecordedResponse, Report, Severity, Status, Summary } from './types.js';
+export { renderReport, renderCannotRun, type ReporterName, type RenderOptions } from './reporters/index.js';
+export type {
+  CheckResult,
+  ConformanceOptions,
+  Progress,
+  RecordedRequest,
+  RecordedResponse,
+  Report,
+  Severity,
+  Status,
+  Summary,
+} from './types.js';

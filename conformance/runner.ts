@@ -7,11 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { mask } from '../src/shared/secrets.js';
 import { checks as allChecks, v2Checks, type Check, type Outcome } from './checks/index.js';
 import { createCheckContext, type CheckContext } from './context.js';
-import type { ReceivedResponse } from './http.js';
+import { isUnreachable, type ReceivedResponse } from './http.js';
+import { createKeyScanner, type KeyScanner } from './secrets.js';
 import { CannotRunError, resolveSettings } from './settings.js';
 import type { CheckResult, ConformanceOptions, RecordedResponse, Report, Summary } from './types.js';
 
 const MAX_IN_FLIGHT = 6;
+/** A check's time budget, in requests of --timeout each, unless the check says otherwise. */
+const DEFAULT_BUDGET_REQUESTS = 10;
 /** Response bodies in the report are cut to this many characters. */
 const REPORT_BODY_CHARS = 4096;
 
@@ -19,12 +22,14 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
   const settings = resolveSettings(options);
   const selected = selectChecks(options.only, settings.v2 !== undefined);
   const toRun = withDependencies(selected);
+  const scanner = createKeyScanner(options.apiKey, mask(options.apiKey));
   const ctx = createCheckContext({
     settings,
     apiKey: options.apiKey,
     fetch: options.fetch ?? globalThis.fetch,
     maxInFlight: MAX_IN_FLIGHT,
     wrongKey: wrongKeyFor(),
+    scanner,
   });
   await preflight(ctx);
 
@@ -35,7 +40,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     let pending = results.get(check.id);
     if (!pending) {
       pending = runCheck(ctx, check, (id) => start(checkById(id)), blockedBy).then((result) => {
-        options.onProgress?.({ done: ++done, total: toRun.length, result: maskSecrets(result, options.apiKey) });
+        options.onProgress?.({ done: ++done, total: toRun.length, result: maskSecrets(result, scanner) });
         return result;
       });
       results.set(check.id, pending);
@@ -46,7 +51,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
   for (const check of toRun.filter((c) => c.runsAlone)) await start(check);
 
   const reported = await Promise.all(selected.map((check) => start(check)));
-  const masked = reported.map((result) => maskSecrets(result, options.apiKey));
+  const masked = reported.map((result) => maskSecrets(result, scanner));
   return { summary: summarise(masked, settings.strict), results: masked };
 }
 
@@ -93,20 +98,25 @@ function withDependencies(selected: Check[]): Check[] {
   return allChecks.filter((check) => needed.has(check.id));
 }
 
-/** Failures after a connection was made: the server is there and misbehaves, which its checks report. */
-const CONNECTED_FAILURES = new Set(['TIMEOUT', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
-
-/** Refuses to produce a list of failures when nothing can be reached at the base URL (refused, DNS, TLS …). */
+/**
+ * Refuses to produce a list of failures when nothing can be reached at the base URL (refused, DNS, TLS …). A server
+ * that answers and then misbehaves (resets, cuts or garbles its answer) is there: its checks report it.
+ */
 async function preflight(ctx: CheckContext): Promise<void> {
   const { exchange } = await ctx.listing();
-  if (!exchange.response && !CONNECTED_FAILURES.has(exchange.errorCode ?? '')) {
+  if (isUnreachable(exchange)) {
     throw new CannotRunError(`cannot reach ${ctx.settings.baseUrl}: ${exchange.error ?? 'no answer'}`);
   }
 }
 
 type BlockedBy = Map<string, { id: string; status: CheckResult['status'] }>;
 
-async function runCheck(ctx: CheckContext, check: Check, resultOf: (id: string) => Promise<CheckResult>, blockedBy: BlockedBy): Promise<CheckResult> {
+async function runCheck(
+  ctx: CheckContext,
+  check: Check,
+  resultOf: (id: string) => Promise<CheckResult>,
+  blockedBy: BlockedBy,
+): Promise<CheckResult> {
   for (const id of check.dependsOn ?? []) {
     const dependency = await resultOf(id);
     if (dependency.status !== 'pass') {
@@ -116,9 +126,31 @@ async function runCheck(ctx: CheckContext, check: Check, resultOf: (id: string) 
       return toResult(check, { status: 'skip', message: `not run: ${cause.id} ${cause.status === 'fail' ? 'failed' : 'was skipped'}` }, 0);
     }
   }
+  const budgetMs = ctx.settings.timeoutMs * (check.budgetRequests ?? DEFAULT_BUDGET_REQUESTS);
   const started = performance.now();
-  const outcome = await check.run(ctx);
-  return toResult(check, outcome, performance.now() - started);
+  let timer: NodeJS.Timeout | undefined;
+  const overBudget = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve(budgetExceeded(budgetMs, ctx)), budgetMs);
+  });
+  let outcome: Outcome;
+  try {
+    outcome = await Promise.race([check.run(ctx), overBudget]);
+  } catch (error) {
+    outcome = { status: 'fail', message: `the check could not finish: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+  const durationMs = performance.now() - started;
+  // A check that hogged the CPU (a pattern gone quadratic on a server's body) finishes before its timer can fire: judge it by its duration.
+  if (durationMs > budgetMs && outcome.status !== 'fail') outcome = budgetExceeded(budgetMs, ctx);
+  return toResult(check, outcome, durationMs);
+}
+
+function budgetExceeded(budgetMs: number, ctx: CheckContext): Outcome {
+  return {
+    status: 'fail',
+    message: `did not finish within its time budget of ${budgetMs} ms (--timeout ${ctx.settings.timeoutMs} ms per request); the server's answers kept it busy`,
+  };
 }
 
 function toResult(check: Check, outcome: Outcome, durationMs: number): CheckResult {
@@ -143,7 +175,9 @@ function recordResponse(response: ReceivedResponse): RecordedResponse {
   return {
     status: response.status,
     headers: response.headers,
-    body: textual ? response.text.slice(0, REPORT_BODY_CHARS) : `[${response.bytes} bytes of ${response.contentType || 'unlabelled'} content]`,
+    body: textual
+      ? response.text.slice(0, REPORT_BODY_CHARS)
+      : `[${response.bytes} bytes of ${response.contentType || 'unlabelled'} content]`,
     bodyBytes: response.bytes,
     truncated,
   };
@@ -151,7 +185,12 @@ function recordResponse(response: ReceivedResponse): RecordedResponse {
 
 function isTextual(response: ReceivedResponse): boolean {
   if (response.bytes === 0) return true;
-  if (/^(text\/|application\/([\w.-]+\+)?(json|xml)|application\/(javascript|x-www-form-urlencoded|problem\+json))/i.test(response.contentType)) return true;
+  if (
+    /^(text\/|application\/([\w.-]+\+)?(json|xml)|application\/(javascript|x-www-form-urlencoded|problem\+json))/i.test(
+      response.contentType,
+    )
+  )
+    return true;
   // Unlabelled: text when it decoded without replacement characters or NULs.
   return !response.contentType && !/[\uFFFD\u0000]/.test(response.text);
 }
@@ -167,12 +206,10 @@ function summarise(results: CheckResult[], strict: boolean): Summary {
   };
 }
 
-/** Replaces the API key (raw and URL-encoded) in every string of a result: headers, URLs, bodies, messages. */
-function maskSecrets<T>(value: T, apiKey: string): T {
-  const forms = [...new Set([apiKey, encodeURIComponent(apiKey)])].filter((form) => form.length > 0);
-  const masked = mask(apiKey);
+/** Replaces every form of the API key (raw, encoded, a long part of it) in every string of a result: headers, URLs, bodies, messages. */
+function maskSecrets<T>(value: T, scanner: KeyScanner): T {
   const walk = (node: unknown): unknown => {
-    if (typeof node === 'string') return forms.reduce((text, form) => text.split(form).join(masked), node);
+    if (typeof node === 'string') return scanner.redact(node);
     if (Array.isArray(node)) return node.map(walk);
     if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [walk(k), walk(v)]));
     return node;

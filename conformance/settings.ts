@@ -20,6 +20,8 @@ export interface Settings {
   strict: boolean;
   timeoutMs: number;
   latencyBudgetMs: number;
+  /** Origins besides the base URL's where links may point; they are sent the key, as Jakamo sends it. */
+  allowedLinkOrigins: string[];
   /** With `v2`: the supplier the v2 checks work under, one that does not exist, and a marker unique to this run. */
   v2?: V2Settings;
 }
@@ -59,6 +61,7 @@ export function resolveSettings(options: ConformanceOptions): Settings {
     strict: options.strict ?? false,
     timeoutMs: positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeout'),
     latencyBudgetMs: positive(options.latencyBudgetMs, DEFAULT_LATENCY_BUDGET_MS, 'latency budget'),
+    allowedLinkOrigins: (options.allowLinkOrigins ?? []).map(linkOrigin),
     ...(options.v2 ? { v2: v2Settings(options.supplier) } : {}),
   };
 }
@@ -85,6 +88,22 @@ function normaliseBaseUrl(raw: string): string {
   if (url.username || url.password) throw new CannotRunError('the base URL must not contain credentials; pass the API key with --api-key');
   if (url.search || url.hash) throw new CannotRunError(`the base URL must not have a query or fragment: "${raw}"`);
   return url.href.replace(/\/+$/, '');
+}
+
+/** `https://files.example.com` (scheme, host and port; nothing else). */
+function linkOrigin(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CannotRunError(`--allow-link-origin "${raw}" is not a URL (expected e.g. https://files.example.com)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CannotRunError(`--allow-link-origin "${raw}" is not an http:// or https:// origin`);
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new CannotRunError(`--allow-link-origin "${raw}" must be an origin only (scheme, host and port), e.g. ${url.origin}`);
+  }
+  return url.origin;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

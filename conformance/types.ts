@@ -21,6 +21,8 @@ export interface ConformanceOptions {
   only?: string[];
   /** SHOULD failures count as failures instead of warnings. */
   strict?: boolean;
+  /** Other origins of the integrator where links may point (e.g. https://files.example.com); links there are downloaded with the key, as Jakamo would. */
+  allowLinkOrigins?: string[];
   /** Per request; default 10000. */
   timeoutMs?: number;
   /** p95 budget for `latency.p95`; default 2000. */

@@ -37,13 +37,22 @@ function oddInputCheck(input: OddInput): Check {
         const shown = shortQuery(exchange.request.url);
         const status = statusOf(exchange);
         if (status === undefined) return fail(`${shown}: ${describe(exchange)}`, `${JAKAMO.unavailable} for such item numbers`, exchange);
-        if (status >= 500) return fail(`${shown}: the server failed with ${describe(exchange)}`, `${JAKAMO.unavailable} for such item numbers`, exchange);
+        if (status >= 500)
+          return fail(`${shown}: the server failed with ${describe(exchange)}`, `${JAKAMO.unavailable} for such item numbers`, exchange);
         if (input.requireClientError && status >= 200 && status < 400) {
-          return fail(`${shown}: ${describe(exchange)} instead of a 4xx for an invalid request`, 'Nothing, while Jakamo always sends an item number; the answer hides a broken request from your logs', exchange);
+          return fail(
+            `${shown}: ${describe(exchange)} instead of a 4xx for an invalid request`,
+            'Nothing, while Jakamo always sends an item number; the answer hides a broken request from your logs',
+            exchange,
+          );
         }
         const problems = [...leakProblems(ctx, exchange), ...(input.extraProblems?.(exchange) ?? [])];
         if (problems.length > 0) {
-          return fail(`${shown}: ${problems.join('; ')} (${describe(exchange)})`, `${JAKAMO.unavailable} — and whoever calls your API learns what it should not`, exchange);
+          return fail(
+            `${shown}: ${problems.join('; ')} (${describe(exchange)})`,
+            `${JAKAMO.unavailable} — and whoever calls your API learns what it should not`,
+            exchange,
+          );
         }
       }
       const statuses = [...new Set(exchanges.map((e) => statusOf(e)))].join(', ');
@@ -98,7 +107,10 @@ export const inputChecks: Check[] = [
       'materialId=%252e%252e%252f%252e%252e%252fetc%252fpasswd',
       `materialId=${material(ctx)}&revision=${enc('../../../../etc/passwd')}`,
     ],
-    extraProblems: (exchange) => (/root:[^:\n]*:0:0:|\[boot loader\]|; for 16-bit app support/.test(exchange.response?.text ?? '') ? ['the body contains a system file'] : []),
+    extraProblems: (exchange) =>
+      /root:[^:\n]*:0:0:|\[boot loader\]|; for 16-bit app support/.test(exchange.response?.text ?? '')
+        ? ['the body contains a system file']
+        : [],
   }),
   oddInputCheck({
     id: 'input.hostile-quotes',
@@ -120,7 +132,8 @@ export const inputChecks: Check[] = [
       'materialId=A%0D%0A%0D%0A%3Chtml%3E',
       `materialId=${material(ctx)}&revision=1%0AX-Jk-Injected:%201`,
     ],
-    extraProblems: (exchange) => (exchange.response?.headers['x-jk-injected'] !== undefined ? ['a header was injected into the answer'] : []),
+    extraProblems: (exchange) =>
+      exchange.response?.headers['x-jk-injected'] !== undefined ? ['a header was injected into the answer'] : [],
   }),
   oddInputCheck({
     id: 'input.hostile-repeated',

@@ -32,7 +32,11 @@ export const latencyChecks: Check[] = [
       const slowest = samples.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
       const figures = `p95 ${p95} ms, median ${median} ms over ${samples.length} listings (budget ${latencyBudgetMs} ms)`;
       if (p95 <= latencyBudgetMs) return pass(figures, slowest);
-      return fail(figures, `A wait of about ${(p95 / 1000).toFixed(1)} s before the file list appears, each time an order line's files are opened`, slowest);
+      return fail(
+        figures,
+        `A wait of about ${(p95 / 1000).toFixed(1)} s before the file list appears, each time an order line's files are opened`,
+        slowest,
+      );
     },
   },
 ];

@@ -1,7 +1,8 @@
 /** The listing of --material: status, JSON, and the DocumentList schema from the spec. */
 import { describe, fail, isAuthRejection, isRedirect, JAKAMO, pass, statusOf, type Check } from './support.js';
 
-const GENERIC_ERROR = 'v1 §4: "Jakamo does not show different messages for 401, 404, and 500 on the listing request — non-success responses all use the same generic text."';
+const GENERIC_ERROR =
+  'v1 §4: "Jakamo does not show different messages for 401, 404, and 500 on the listing request — non-success responses all use the same generic text."';
 
 export const listingChecks: Check[] = [
   {
@@ -12,7 +13,11 @@ export const listingChecks: Check[] = [
     async run(ctx) {
       const { exchange, documents, problems, jsonError } = await ctx.listing();
       const status = statusOf(exchange);
-      if (status === 200) return pass(jsonError === undefined && problems.length === 0 ? `200 with ${documents.length} file(s)` : describe(exchange), exchange);
+      if (status === 200)
+        return pass(
+          jsonError === undefined && problems.length === 0 ? `200 with ${documents.length} file(s)` : describe(exchange),
+          exchange,
+        );
       if (status === undefined) return fail(`the listing got no answer: ${exchange.error}`, JAKAMO.unavailable, exchange);
       if (isRedirect(status)) {
         return fail(
@@ -21,7 +26,9 @@ export const listingChecks: Check[] = [
           exchange,
         );
       }
-      const hint = isAuthRejection(status) ? ` although the API key was sent in ${ctx.settings.apiKeyHeader} — check the key and the header name` : '';
+      const hint = isAuthRejection(status)
+        ? ` although the API key was sent in ${ctx.settings.apiKeyHeader} — check the key and the header name`
+        : '';
       return fail(`the listing answered ${describe(exchange)} instead of 200${hint}`, JAKAMO.unavailable, exchange);
     },
   },

@@ -18,7 +18,12 @@ export const revisionChecks: Check[] = [
       }
       const latest = await listingOf(ctx, material, undefined);
       const problem = listingProblem(latest);
-      if (problem) return fail(`without a revision: ${problem}`, `${JAKAMO.unavailable} on every order line whose Revision field is empty`, latest.exchange);
+      if (problem)
+        return fail(
+          `without a revision: ${problem}`,
+          `${JAKAMO.unavailable} on every order line whose Revision field is empty`,
+          latest.exchange,
+        );
       const withRevision = await ctx.listing();
       if (latest.documents.length === 0 && withRevision.documents.length > 0) {
         return fail(
@@ -41,7 +46,12 @@ export const revisionChecks: Check[] = [
       if (otherRevision === undefined) return skip('give --other-revision (a revision whose files differ) to run this check');
       const [first, other] = await Promise.all([ctx.listing(), listingOf(ctx, material, otherRevision)]);
       const problem = listingProblem(other);
-      if (problem) return fail(`revision ${otherRevision}: ${problem}`, `${JAKAMO.unavailable} on order lines with revision ${otherRevision}`, other.exchange);
+      if (problem)
+        return fail(
+          `revision ${otherRevision}: ${problem}`,
+          `${JAKAMO.unavailable} on order lines with revision ${otherRevision}`,
+          other.exchange,
+        );
       const firstName = revision === undefined ? 'the latest revision' : `revision ${revision}`;
       if (fingerprint(first.documents) === fingerprint(other.documents)) {
         return fail(
@@ -50,7 +60,10 @@ export const revisionChecks: Check[] = [
           other.exchange,
         );
       }
-      return pass(`${firstName}: ${first.documents.length} file(s); revision ${otherRevision}: ${other.documents.length} file(s), not the same`, other.exchange);
+      return pass(
+        `${firstName}: ${first.documents.length} file(s); revision ${otherRevision}: ${other.documents.length} file(s), not the same`,
+        other.exchange,
+      );
     },
   },
   {
@@ -65,7 +78,12 @@ export const revisionChecks: Check[] = [
         return fail(`revision= (empty): ${describe(exchange)}`, `${JAKAMO.unavailable} whenever the revision arrives empty`, exchange);
       }
       const leaks = leakProblems(ctx, exchange);
-      if (leaks.length > 0) return fail(`revision= (empty): ${leaks.join('; ')}`, `${JAKAMO.unavailable}, while the answer shows your server's internals`, exchange);
+      if (leaks.length > 0)
+        return fail(
+          `revision= (empty): ${leaks.join('; ')}`,
+          `${JAKAMO.unavailable}, while the answer shows your server's internals`,
+          exchange,
+        );
       return pass(`revision= (empty): ${describe(exchange)}`, exchange);
     },
   },

@@ -30,7 +30,11 @@ export const unknownChecks: Check[] = [
       const listing = await listingOf(ctx, material, unknownRevision);
       const problem = listingProblem(listing);
       if (problem === undefined) return pass(`revision ${unknownRevision}: 200 with ${listing.documents.length} file(s)`, listing.exchange);
-      return fail(`revision ${unknownRevision} of ${material}: ${problem}${notFoundHint(listing)}`, `${JAKAMO.unavailable} instead of ${JAKAMO.noFiles}`, listing.exchange);
+      return fail(
+        `revision ${unknownRevision} of ${material}: ${problem}${notFoundHint(listing)}`,
+        `${JAKAMO.unavailable} instead of ${JAKAMO.noFiles}`,
+        listing.exchange,
+      );
     },
   },
   {
@@ -49,7 +53,8 @@ export const unknownChecks: Check[] = [
 
 function judgeNotFound(listing: Listing, subject: string, what: string): Outcome {
   const problem = listingProblem(listing);
-  if (problem) return fail(`${subject}: ${problem}${notFoundHint(listing)}`, `${JAKAMO.unavailable} instead of ${JAKAMO.noFiles}`, listing.exchange);
+  if (problem)
+    return fail(`${subject}: ${problem}${notFoundHint(listing)}`, `${JAKAMO.unavailable} instead of ${JAKAMO.noFiles}`, listing.exchange);
   if (listing.documents.length > 0) {
     return fail(
       `${subject}: ${listing.documents.length} file(s) listed for ${what}; answer 200 {"data": []}`,

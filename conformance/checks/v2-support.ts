@@ -12,11 +12,13 @@ import type { V2Settings } from '../settings.js';
 import { describe, leakProblems, statusOf } from './support.js';
 
 export const V2_RULES = {
-  errors: 'v2, Handling errors: "If the API returns an error, the response body will contain an error object. The error object contains a message and a list of errors."',
+  errors:
+    'v2, Handling errors: "If the API returns an error, the response body will contain an error object. The error object contains a message and a list of errors."',
   badRequest: 'v2, HTTP codes: "400 - Bad request. The request was invalid. See the response body for details."',
   retries:
     'v2: "If a 4xx status code is returned, clients must take care not to retry the request without modification. If a 5xx status code is returned, clients may retry the request."',
-  verbs: 'v2, HTTP verbs: "POST - Create a new resource", "GET - Read one or more resources", "PUT - Replace a resource", "DELETE - Delete a resource"; HTTP codes: "201 - Created.", "404 - Not found. The requested resource was not found."',
+  verbs:
+    'v2, HTTP verbs: "POST - Create a new resource", "GET - Read one or more resources", "PUT - Replace a resource", "DELETE - Delete a resource"; HTTP codes: "201 - Created.", "404 - Not found. The requested resource was not found."',
   auth: 'v2: "All requests to the API must be authenticated. The authentication is done using an api key."; HTTP codes: "401 - Unauthorized. The request was not authenticated. See the response body for details."',
   paths: 'Paths and bodies as spec/jakamo-file-callback.yaml fixes them (v2 names none): /suppliers/{supplierId}/documents.',
 } as const;
@@ -43,8 +45,8 @@ export function collectionUrl(ctx: CheckContext, supplier = v2Settings(ctx).supp
   return `${ctx.settings.baseUrl}/suppliers/${encodeURIComponent(supplier)}/documents`;
 }
 
-export function documentUrl(ctx: CheckContext, fileName: string): string {
-  return `${collectionUrl(ctx)}/${encodeURIComponent(fileName)}`;
+export function documentUrl(ctx: CheckContext, fileName: string, supplier = v2Settings(ctx).supplier): string {
+  return `${collectionUrl(ctx, supplier)}/${encodeURIComponent(fileName)}`;
 }
 
 /** A marker unique to this run and check; every document the check creates has it in its file name. */
@@ -56,9 +58,15 @@ export function upload(fileName: string, contents: Uint8Array, metaData: MetaDat
   return { fileName, base64EncodedContents: Buffer.from(contents).toString('base64'), metaData };
 }
 
-export function sendUpload(ctx: CheckContext, method: 'POST' | 'PUT', body: UploadBody | string | Uint8Array<ArrayBuffer>, contentType?: string): Promise<Exchange> {
+export function sendUpload(
+  ctx: CheckContext,
+  method: 'POST' | 'PUT',
+  body: UploadBody | string | Uint8Array<ArrayBuffer>,
+  contentType?: string,
+  supplier?: string,
+): Promise<Exchange> {
   const payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
-  return ctx.send({ url: collectionUrl(ctx), auth: 'key', method, body: payload, ...(contentType ? { contentType } : {}) });
+  return ctx.send({ url: collectionUrl(ctx, supplier), auth: 'key', method, body: payload, ...(contentType ? { contentType } : {}) });
 }
 
 export function parseJson(exchange: Exchange): { ok: true; value: unknown } | { ok: false; problem: string } {
@@ -92,7 +100,21 @@ export function errorAnswerProblem(ctx: CheckContext, exchange: Exchange, expect
   if (failure) return failure;
   if (statusOf(exchange) !== expected) return `${describe(exchange)} instead of ${expected}`;
   const problem = bodyProblem(exchange, 'Error', 'the v2 error object {"message", "errors": [...]}');
-  return problem ? `${expected} as expected, but ${problem}` : undefined;
+  if (problem) return `${expected} as expected, but ${problem}`;
+  if (expected === 400 && !namesAField(exchange)) {
+    return '400 as expected, but no entry of "errors" names the field that is wrong ({"message", "field"}); the caller cannot tell what to change';
+  }
+  return undefined;
+}
+
+/** Whether an error object names at least one field: an entry with a non-empty `field`. */
+function namesAField(exchange: Exchange): boolean {
+  const json = parseJson(exchange);
+  const errors = json.ok ? (json.value as { errors?: unknown }).errors : undefined;
+  return (
+    Array.isArray(errors) &&
+    errors.some((entry) => typeof (entry as { field?: unknown } | null)?.field === 'string' && (entry as { field: string }).field !== '')
+  );
 }
 
 /** `METHOD /path…` of an exchange, shortened for messages. */
@@ -109,17 +131,19 @@ export interface CleanUp {
   kept: string[];
 }
 
-/** Deletes every listed document of the configured supplier whose file name carries `marker`. */
-export async function removeMarked(ctx: CheckContext, marker: string): Promise<CleanUp> {
-  const listing = await ctx.send({ url: collectionUrl(ctx), auth: 'key' });
+/** Deletes every listed document of the configured supplier (or `supplier`) whose file name carries `marker`. */
+export async function removeMarked(ctx: CheckContext, marker: string, supplier = v2Settings(ctx).supplier): Promise<CleanUp> {
+  const listing = await ctx.send({ url: collectionUrl(ctx, supplier), auth: 'key' });
   const json = parseJson(listing);
   const data = json.ok && statusOf(listing) === 200 ? (json.value as { data?: unknown }).data : undefined;
   const names = Array.isArray(data)
-    ? data.map((item) => (item as { fileName?: unknown } | null)?.fileName).filter((name): name is string => typeof name === 'string' && name.includes(marker))
+    ? data
+        .map((item) => (item as { fileName?: unknown } | null)?.fileName)
+        .filter((name): name is string => typeof name === 'string' && name.includes(marker))
     : [];
   const kept: string[] = [];
   for (const name of names) {
-    const deleted = await ctx.send({ url: documentUrl(ctx, name), auth: 'key', method: 'DELETE' });
+    const deleted = await ctx.send({ url: documentUrl(ctx, name, supplier), auth: 'key', method: 'DELETE' });
     if (statusOf(deleted) !== 200 && statusOf(deleted) !== 404) kept.push(name);
   }
   return { found: names, kept };
@@ -127,5 +151,7 @@ export async function removeMarked(ctx: CheckContext, marker: string): Promise<C
 
 /** " (could not delete: …)" when a clean-up left documents behind. */
 export function keptNote(cleanUp: CleanUp): string {
-  return cleanUp.kept.length === 0 ? '' : ` (could not delete what it created: ${cleanUp.kept.map((name) => JSON.stringify(name.slice(0, 80))).join(', ')})`;
+  return cleanUp.kept.length === 0
+    ? ''
+    : ` (could not delete what it created: ${cleanUp.kept.map((name) => JSON.stringify(name.slice(0, 80))).join(', ')})`;
 }

@@ -19,13 +19,38 @@ export function failureDetails(result: CheckResult): DetailLine[] {
     const location = headers.location ? ` → ${headers.location}` : '';
     lines.push({ label: 'Received', text: `${status}${type}${location}, ${bodyBytes}${truncated ? '+' : ''} bytes` });
     const preview = body.replace(/\s+/g, ' ').trim();
-    if (preview) lines.push({ label: 'Body', text: preview.length > BODY_PREVIEW_CHARS ? `${preview.slice(0, BODY_PREVIEW_CHARS)}…` : preview });
+    if (preview)
+      lines.push({ label: 'Body', text: preview.length > BODY_PREVIEW_CHARS ? `${preview.slice(0, BODY_PREVIEW_CHARS)}…` : preview });
   }
   return lines;
 }
 
+/** Report sections, by the first part of a check id. */
+export const AREAS: Record<string, string> = {
+  listing: 'Listing',
+  revision: 'Revisions',
+  unknown: 'Unknown materials and revisions',
+  auth: 'Authentication and the API key',
+  links: 'Links and downloads',
+  input: 'Odd and hostile input',
+  latency: 'Latency',
+  transport: 'Transport',
+  v2: 'Supplier documents (v2)',
+  json: 'JSON',
+};
+
+export function groupByArea(results: CheckResult[]): Map<string, CheckResult[]> {
+  const groups = new Map<string, CheckResult[]>();
+  for (const result of results) {
+    const area = result.id.split('.')[0] ?? result.id;
+    groups.set(area, [...(groups.get(area) ?? []), result]);
+  }
+  return groups;
+}
+
 /** A SHOULD failure that does not fail the run. */
-export const isWarning = (result: CheckResult, strict: boolean): boolean => result.status === 'fail' && result.severity === 'SHOULD' && !strict;
+export const isWarning = (result: CheckResult, strict: boolean): boolean =>
+  result.status === 'fail' && result.severity === 'SHOULD' && !strict;
 
 export function summaryLine(summary: Summary): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

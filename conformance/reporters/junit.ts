@@ -26,6 +26,22 @@ export function renderJunit(report: Report, options: { strict?: boolean } = {}):
   ].join('\n');
 }
 
+/** One failing testcase naming why the suite could not run: CI shows a red test, not a missing file. */
+export function renderJunitCannotRun(reason: string): string {
+  const counts = 'tests="1" failures="1" errors="0" skipped="0" time="0.000"';
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${SUITE}" ${counts}>`,
+    `  <testsuite name="${SUITE}" ${counts}>`,
+    `    <testcase classname="jakamo-kit.run" name="jakamo-kit check could not run" time="0.000">`,
+    `      <failure message="${xml(reason)}" type="CANNOT_RUN">${xml(reason)}</failure>`,
+    '    </testcase>',
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
 function testcase(result: CheckResult, strict: boolean, time: string): string {
   const area = result.id.split('.')[0];
   const open = `    <testcase classname="jakamo-kit.${xml(area ?? '')}" name="${xml(`${result.id} (${result.severity}): ${result.title}`)}" time="${time}"`;

@@ -1,7 +1,7 @@
 /** Human output: checks grouped by area, failures explained, a summary at the end. Colour only when asked for. */
 import { createColors } from 'picocolors';
 import type { CheckResult, Report } from '../types.js';
-import { failureDetails, isWarning, summaryLine } from './details.js';
+import { AREAS, failureDetails, groupByArea, isWarning, summaryLine } from './details.js';
 
 export interface PrettyOptions {
   strict?: boolean;
@@ -9,17 +9,6 @@ export interface PrettyOptions {
   /** Only failures and warnings, then the summary (used when the full report goes to a file). */
   problemsOnly?: boolean;
 }
-
-const AREAS: Record<string, string> = {
-  listing: 'Listing',
-  revision: 'Revisions',
-  unknown: 'Unknown materials and revisions',
-  auth: 'Authentication',
-  links: 'Links and downloads',
-  input: 'Odd and hostile input',
-  latency: 'Latency',
-  transport: 'Transport',
-};
 
 export function renderPretty(report: Report, options: PrettyOptions = {}): string {
   const c = createColors(options.color ?? false);
@@ -52,13 +41,4 @@ function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) =>
     ch === '\r' ? '\\r' : ch === '\n' ? '\\n' : ch === '\t' ? ' ' : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-}
-
-function groupByArea(results: CheckResult[]): Map<string, CheckResult[]> {
-  const groups = new Map<string, CheckResult[]>();
-  for (const result of results) {
-    const area = result.id.split('.')[0] ?? result.id;
-    groups.set(area, [...(groups.get(area) ?? []), result]);
-  }
-  return groups;
 }

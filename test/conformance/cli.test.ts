@@ -1,55 +1,39 @@
 /** `jakamo-kit check` end to end: the real CLI in a child process against the reference server on a socket. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from '../../src/shared/server.js';
-import { API_KEY } from './helpers.js';
+import { API_KEY, runCheckCli } from './helpers.js';
 import { MATERIAL, REVISIONS, startReference } from './reference-server.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const work = mkdtempSync(join(tmpdir(), 'jk-check-cli-'));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from source (as `jakamo-kit …`), piped, without the caller's JAKAMO_API_KEY. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, failed) => {
-    const { JAKAMO_API_KEY: _ignored, NO_COLOR: _alsoIgnored, ...parentEnv } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { ...parentEnv, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', failed);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cli = runCheckCli;
 
 let good: RunningServer;
 let broken: RunningServer;
+let elsewhere: RunningServer;
 let nothingListening: string;
 
 beforeAll(async () => {
-  [good, broken] = await Promise.all([startReference({ apiKey: API_KEY }), startReference({ apiKey: API_KEY, defect: 'download-500' })]);
+  [good, broken, elsewhere] = await Promise.all([
+    startReference({ apiKey: API_KEY }),
+    startReference({ apiKey: API_KEY, defect: 'download-500' }),
+    startReference({ apiKey: API_KEY, defect: 'foreign-link' }),
+  ]);
   const closed = await listen({ fetch: () => new Response('') });
   await closed.close();
   nothingListening = closed.url;
 });
 
 afterAll(async () => {
-  await Promise.all([good.close(), broken.close()]);
+  await Promise.all([good.close(), broken.close(), elsewhere.close()]);
 });
 
 const material = ['--material', MATERIAL, '--revision', REVISIONS.latest, '--other-revision', REVISIONS.older];
 
-// Each test starts a child process compiling the CLI from source: slow on a busy machine, hence the generous timeout.
+// Each test starts the built CLI as a child process: slow on a busy machine, hence the generous timeout.
 describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
   it('exits 0 when every check passes; piped output has no colour', async () => {
     const run = await cli(['check', good.url, '--api-key', API_KEY, ...material]);
@@ -71,7 +55,9 @@ describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
     const run = await cli(['check', nothingListening, '--api-key', API_KEY, ...material]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^jakamo-kit: cannot run: cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused \(nothing is listening\)\n$/);
+    expect(run.stderr).toMatch(
+      /^jakamo-kit: cannot run: cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused \(nothing is listening\)\n$/,
+    );
   });
 
   it('exits 2 naming unknown --only ids', async () => {
@@ -91,12 +77,24 @@ describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
 
   it('reads settings from --config and the key from JAKAMO_API_KEY; flags win', async () => {
     const config = join(work, 'check.yaml');
-    writeFileSync(config, `baseUrl: ${good.url}\nmaterial: "${MATERIAL}"\nrevision: ${REVISIONS.latest}\notherRevision: ${REVISIONS.older}\nreporter: junit\nonly: [listing.*, auth.*]\n`);
+    writeFileSync(
+      config,
+      `baseUrl: ${good.url}\nmaterial: "${MATERIAL}"\nrevision: ${REVISIONS.latest}\notherRevision: ${REVISIONS.older}\nreporter: junit\nonly: [listing.*, auth.*]\n`,
+    );
     const run = await cli(['check', '--config', config, '--reporter', 'json'], { JAKAMO_API_KEY: API_KEY });
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.results.map((r: { id: string }) => r.id)).toEqual([
-      'listing.status', 'listing.json', 'listing.content-type', 'listing.schema', 'auth.missing-key', 'auth.wrong-key', 'auth.no-login-redirect',
+      'listing.status',
+      'listing.json',
+      'listing.content-type',
+      'listing.schema',
+      'auth.missing-key',
+      'auth.wrong-key',
+      'auth.near-miss-key',
+      'auth.key-elsewhere',
+      'auth.no-login-redirect',
+      'auth.key-never-returned',
     ]);
     expect(run.stdout).not.toContain(API_KEY);
   });
@@ -118,6 +116,49 @@ describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
     expect(xml).not.toContain(API_KEY);
     expect(run.stdout).toMatch(/FAIL {2}links\.download/);
     expect(run.stdout).not.toContain('PASS');
-    expect(run.stdout).toMatch(/\d+ passed, 1 failed, 0 warnings, 0 skipped\nreport written to .*report\.xml\n$/);
+    expect(run.stdout).toMatch(/\d+ passed, 1 failed, 0 warnings, 2 skipped\nreport written to .*report\.xml\n$/);
+  });
+
+  it('--allow-link-origin (flag or config) lets links on another origin of yours be downloaded with the key', async () => {
+    const other = new URL(elsewhere.url);
+    other.hostname = 'localhost';
+    const refused = await cli(['check', elsewhere.url, '--api-key', API_KEY, ...material]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/FAIL {2}links\.same-origin/);
+    const allowed = await cli(['check', elsewhere.url, '--api-key', API_KEY, ...material, '--allow-link-origin', other.origin]);
+    expect(allowed.stdout).toMatch(/^\d+ passed, 0 failed, 0 warnings, 0 skipped$/m);
+    expect(allowed.code).toBe(0);
+    const config = join(work, 'origins.yaml');
+    writeFileSync(config, `allowLinkOrigin: [${other.origin}]\n`);
+    const fromConfig = await cli(['check', elsewhere.url, '--api-key', API_KEY, ...material, '--config', config]);
+    expect(fromConfig.code).toBe(0);
+    const bad = await cli(['check', elsewhere.url, '--api-key', API_KEY, ...material, '--allow-link-origin', `${other.origin}/files`]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/must be an origin only \(scheme, host and port\)/);
+  });
+
+  it('writes an HTML report to --output', async () => {
+    const output = join(work, 'report.html');
+    const run = await cli(['check', broken.url, '--api-key', API_KEY, ...material, '--reporter', 'html', '--output', output]);
+    expect(run.code).toBe(1);
+    const html = readFileSync(output, 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('Not ready: 1 problem(s) Jakamo users would run into');
+    expect(html).not.toContain(API_KEY);
+  });
+
+  it.each([
+    [
+      'junit',
+      /<testcase classname="jakamo-kit\.run" name="jakamo-kit check could not run"[^>]*>\s*<failure message="cannot run: cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused/,
+    ],
+    ['json', /"cannotRun": "cannot run: cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused/],
+    ['html', /<h1>The check could not run<\/h1><p>cannot run: cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused/],
+  ])('when it cannot run, --output still gets a %s report saying why (exit 2)', async (reporter, expected) => {
+    const output = join(work, `cannot-run.${reporter}`);
+    const run = await cli(['check', nothingListening, '--api-key', API_KEY, ...material, '--reporter', reporter, '--output', output]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^jakamo-kit: cannot run: cannot reach/);
+    expect(readFileSync(output, 'utf8')).toMatch(expected);
   });
 });

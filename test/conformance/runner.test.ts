@@ -7,17 +7,25 @@ import { mask } from '../../src/shared/secrets.js';
 import { API_KEY, idsWith, referenceOptions, withReference } from './helpers.js';
 import { createReferenceApp } from './reference-server.js';
 
+const urlOf = (input: RequestInfo | URL): string => (input instanceof Request ? input.url : input instanceof URL ? input.href : input);
+
 /** The reference app answered in-process under any base URL; no socket, no traffic. */
 function inProcessFetch(options: Parameters<typeof createReferenceApp>[0] = { apiKey: API_KEY }): typeof fetch {
   const app = createReferenceApp(options);
-  return (input, init) => Promise.resolve(app.request(String(input), init as RequestInit));
+  return (input, init) => Promise.resolve(app.request(urlOf(input), init as RequestInit));
+}
+
+/** Why a signal aborted, as the Error fetch rejects with (a TimeoutError DOMException for AbortSignal.timeout). */
+function abortReason(signal: AbortSignal | null | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 /** A fetch that never answers `matching` URLs until the request's own timeout aborts it. */
 function hangingFetch(matching: (url: string) => boolean, otherwise: typeof fetch): typeof fetch {
   return (input, init) => {
-    if (!matching(String(input))) return otherwise(input, init);
-    return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+    if (!matching(urlOf(input))) return otherwise(input, init);
+    return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(abortReason(init.signal))));
   };
 }
 
@@ -36,7 +44,10 @@ describe('when the suite cannot run', () => {
   });
 
   it('a DNS failure is a "cannot run" error', async () => {
-    const dnsFailure: typeof fetch = () => Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND plm.invalid'), { code: 'ENOTFOUND' }) }));
+    const dnsFailure: typeof fetch = () =>
+      Promise.reject(
+        new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND plm.invalid'), { code: 'ENOTFOUND' }) }),
+      );
     await expect(runConformance(referenceOptions('https://plm.invalid', { fetch: dnsFailure }))).rejects.toThrow(/host not found/);
   });
 
@@ -50,7 +61,9 @@ describe('when the suite cannot run', () => {
   });
 
   it('unknown --only ids are named', async () => {
-    const run = runConformance(referenceOptions('https://plm.example.com', { fetch: inProcessFetch(), only: ['listing.status', 'listing.bogus', 'nope.*'] }));
+    const run = runConformance(
+      referenceOptions('https://plm.example.com', { fetch: inProcessFetch(), only: ['listing.status', 'listing.bogus', 'nope.*'] }),
+    );
     await expect(run).rejects.toThrow(/unknown check id\(s\): listing\.bogus, nope\.\*/);
   });
 
@@ -58,7 +71,9 @@ describe('when the suite cannot run', () => {
     const fetch = inProcessFetch();
     await expect(runConformance(referenceOptions('https://plm.example.com', { fetch, apiKey: '' }))).rejects.toThrow(/API key is required/);
     await expect(runConformance(referenceOptions('https://plm.example.com', { fetch, material: '' }))).rejects.toThrow(/material/);
-    await expect(runConformance(referenceOptions('https://plm.example.com', { fetch, apiKeyHeader: 'X API KEY' }))).rejects.toThrow(/header name/);
+    await expect(runConformance(referenceOptions('https://plm.example.com', { fetch, apiKeyHeader: 'X API KEY' }))).rejects.toThrow(
+      /header name/,
+    );
   });
 });
 
@@ -70,13 +85,17 @@ describe('selection and scheduling', () => {
   });
 
   it('a trailing * selects a family', async () => {
-    const report = await runConformance(referenceOptions('https://plm.example.com', { fetch: inProcessFetch(), only: ['input.hostile-*'] }));
+    const report = await runConformance(
+      referenceOptions('https://plm.example.com', { fetch: inProcessFetch(), only: ['input.hostile-*'] }),
+    );
     expect(report.results.map((r) => r.id)).toEqual(checkIds().filter((id) => id.startsWith('input.hostile-')));
     expect(report.results.length).toBe(6);
   });
 
   it('a check whose dependency failed is skipped, naming the root cause', async () => {
-    const report = await runConformance(referenceOptions('https://plm.example.com', { fetch: inProcessFetch({ apiKey: API_KEY, defect: 'html-body' }) }));
+    const report = await runConformance(
+      referenceOptions('https://plm.example.com', { fetch: inProcessFetch({ apiKey: API_KEY, defect: 'html-body' }) }),
+    );
     expect(report.results.find((r) => r.id === 'links.download')?.message).toBe('not run: listing.json failed');
   });
 
@@ -107,7 +126,9 @@ describe('selection and scheduling', () => {
 
   it('reports progress once per check', async () => {
     const seen: Progress[] = [];
-    const report = await runConformance(referenceOptions('https://plm.example.com', { fetch: inProcessFetch(), onProgress: (p) => seen.push(p) }));
+    const report = await runConformance(
+      referenceOptions('https://plm.example.com', { fetch: inProcessFetch(), onProgress: (p) => seen.push(p) }),
+    );
     expect(seen.map((p) => p.done)).toEqual(report.results.map((_, i) => i + 1));
     expect(new Set(seen.map((p) => p.total))).toEqual(new Set([report.results.length]));
   });
@@ -132,9 +153,65 @@ describe('timeouts', () => {
     try {
       const { port } = server.address() as AddressInfo;
       const report = await runConformance(referenceOptions(`http://127.0.0.1:${port}`, { only: ['listing.status'] }));
-      expect(report.results[0]).toMatchObject({ status: 'fail', message: expect.stringMatching(/^the listing got no answer: (the server closed the connection|connection reset)/) });
+      expect(report.results[0]).toMatchObject({
+        status: 'fail',
+        message: expect.stringMatching(/^the listing got no answer: (the server closed the connection|connection reset)/),
+      });
     } finally {
       await new Promise((closed) => server.close(closed));
+    }
+  });
+
+  /** A raw TCP server answering every connection with `answer(socket)`; closed by the caller. */
+  async function rawServer(answer: (socket: import('node:net').Socket) => void): Promise<{ url: string; close(): Promise<void> }> {
+    const server = createServer(answer);
+    await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((closed) => server.close(() => closed())) };
+  }
+
+  it.each([
+    [
+      'a Content-Length that is not a number',
+      'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: lots\r\n\r\n{"data":[]}',
+      /malformed HTTP answer/,
+    ],
+    ['a status line that is not HTTP', 'HTTP/1.1 2OO OK\r\n\r\n', /malformed HTTP answer/],
+    [
+      'a body shorter than its Content-Length',
+      'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"data":[',
+      /closed the connection before the answer was complete/,
+    ],
+  ])('a server that answers with %s fails listing.status (exit 1), not "cannot run"', async (_what, answer, message) => {
+    const server = await rawServer((socket) => socket.on('data', () => socket.end(answer)));
+    try {
+      const report = await runConformance(referenceOptions(server.url, { only: ['listing.status'] }));
+      expect(report.results[0]).toMatchObject({
+        status: 'fail',
+        message: expect.stringMatching(message),
+        jakamoUserSees: expect.stringContaining('Unable to display files'),
+      });
+      expect(exitCodeFor(report)).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('--timeout bounds a body that trickles forever', async () => {
+    const server = await rawServer((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+        // One byte at a time, never the last chunk: only the suite's own timeout ends this.
+        const drip = setInterval(() => socket.write('1\r\n \r\n'), 20);
+        socket.on('close', () => clearInterval(drip));
+        socket.on('error', () => clearInterval(drip));
+      });
+    });
+    try {
+      const report = await runConformance(referenceOptions(server.url, { only: ['listing.status'], timeoutMs: 300 }));
+      expect(report.results[0]?.message).toMatch(/no answer: no complete answer within 300 ms/);
+    } finally {
+      await server.close();
     }
   });
 
@@ -158,19 +235,22 @@ describe('what the report records', () => {
     expect(listing.request?.headers['X-API-KEY']).toBe(mask(API_KEY));
     expect(report.results.find((r) => r.id === 'unknown.empty-list')?.request?.url).toContain(`lookup-${mask(API_KEY)}`);
     const echoed = report.results.find((r) => r.id === 'input.missing-material')!;
-    expect(echoed.message).toMatch(/echoes the API key/);
+    expect(echoed.message).toMatch(/shows the API key: your server shows your Jakamo API key to anyone who asks/);
     expect(echoed.response?.body).toContain(mask(API_KEY));
   });
 
   it('cuts long bodies and describes binary ones', async () => {
     const reference = inProcessFetch();
     const padded: typeof fetch = async (input, init) =>
-      String(input).includes('NOSUCHITEM') ? Response.json({ data: [], padding: 'x'.repeat(100_000) }) : reference(input, init);
+      urlOf(input).includes('NOSUCHITEM') ? Response.json({ data: [], padding: 'x'.repeat(100_000) }) : reference(input, init);
     const report = await runConformance(referenceOptions('https://plm.example.com', { fetch: padded }));
     const unknown = report.results.find((r) => r.id === 'unknown.empty-list')!;
     expect(unknown.status).toBe('pass');
     expect(unknown.response?.body.length).toBe(4096);
-    expect(unknown.response).toMatchObject({ truncated: true, bodyBytes: JSON.stringify({ data: [], padding: 'x'.repeat(100_000) }).length });
+    expect(unknown.response).toMatchObject({
+      truncated: true,
+      bodyBytes: JSON.stringify({ data: [], padding: 'x'.repeat(100_000) }).length,
+    });
     const download = report.results.find((r) => r.id === 'links.download')!;
     expect(download.response?.body).toMatch(/^\[\d+ bytes of application\/pdf content\]$/);
   });
@@ -179,7 +259,10 @@ describe('what the report records', () => {
     const report = await runConformance(referenceOptions('https://plm.example.com', { fetch: inProcessFetch() }));
     const listing = report.results[0]!;
     expect(Object.keys(listing)).toEqual(['id', 'severity', 'status', 'title', 'message', 'why', 'request', 'response', 'durationMs']);
-    expect(listing.request).toMatchObject({ method: 'GET', url: 'https://plm.example.com/materials/documents?materialId=55-554354&revision=120' });
+    expect(listing.request).toMatchObject({
+      method: 'GET',
+      url: 'https://plm.example.com/materials/documents?materialId=55-554354&revision=120',
+    });
     expect(listing.response?.status).toBe(200);
   });
 });
@@ -202,7 +285,7 @@ describe('downloads behind a redirect', () => {
   function redirectingFetch(target: string, seenByStorage: Headers[]): typeof fetch {
     const reference = inProcessFetch();
     return async (input, init) => {
-      const url = new URL(String(input));
+      const url = new URL(urlOf(input));
       if (url.origin !== 'https://plm.example.com') {
         seenByStorage.push(new Headers(init?.headers));
         return new Response('%PDF-1.4 stored', { headers: { 'content-type': 'application/pdf' } });
@@ -217,7 +300,10 @@ describe('downloads behind a redirect', () => {
     const seenByStorage: Headers[] = [];
     const fetch = redirectingFetch('https://storage.example.net/bucket/File1.pdf?signature=abc', seenByStorage);
     const report = await runConformance(referenceOptions('https://plm.example.com', { fetch, only: ['links.download'] }));
-    expect(report.results[0]).toMatchObject({ status: 'pass', message: '2 link(s) download with the key, 2 through a redirect' });
+    expect(report.results[0]).toMatchObject({
+      status: 'pass',
+      message: '2 link(s) download whole with the key (30 bytes, 2 through a redirect)',
+    });
     expect(seenByStorage).toHaveLength(2);
     for (const headers of seenByStorage) expect(headers.get('X-API-KEY')).toBeNull();
   });

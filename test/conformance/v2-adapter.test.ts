@@ -19,9 +19,22 @@ let report: Report;
 beforeAll(async () => {
   adapter = await startOurAdapter(KEY, store);
   // A document of the supplier's own, which the checks must neither list as theirs nor touch.
-  await store.create({ supplierId: SUPPLIER, fileName: 'existing.pdf', metaData: [], contents: new TextEncoder().encode('%PDF-1.4 keep me') });
+  await store.create({
+    supplierId: SUPPLIER,
+    fileName: 'existing.pdf',
+    metaData: [],
+    contents: new TextEncoder().encode('%PDF-1.4 keep me'),
+  });
   before = await store.list(SUPPLIER);
-  report = await runConformance({ baseUrl: adapter.url, apiKey: KEY, material: '55-554354', revision: '120', otherRevision: '119', v2: true, supplier: SUPPLIER });
+  report = await runConformance({
+    baseUrl: adapter.url,
+    apiKey: KEY,
+    material: '55-554354',
+    revision: '120',
+    otherRevision: '119',
+    v2: true,
+    supplier: SUPPLIER,
+  });
 }, 60_000);
 
 afterAll(() => adapter.close());
@@ -30,8 +43,23 @@ describe('our adapter against the suite with --v2', () => {
   it('passes every check, v1 and v2, with nothing skipped', () => {
     expect(report.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.status} ${r.message}`)).toEqual([]);
     const ids = report.results.map((r) => r.id);
-    expect(ids).toEqual(expect.arrayContaining(['listing.status', 'v2.cycle', 'v2.bad-base64', 'v2.missing-file-name', 'v2.traversal-file-name', 'v2.no-key', 'v2.unknown-supplier']));
-    expect(ids.filter((id) => id.startsWith('v2.hostile-')).sort()).toEqual(['v2.hostile-huge', 'v2.hostile-nested', 'v2.hostile-types', 'v2.hostile-utf8']);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'listing.status',
+        'v2.cycle',
+        'v2.bad-base64',
+        'v2.missing-file-name',
+        'v2.traversal-file-name',
+        'v2.no-key',
+        'v2.unknown-supplier',
+      ]),
+    );
+    expect(ids.filter((id) => id.startsWith('v2.hostile-')).sort()).toEqual([
+      'v2.hostile-huge',
+      'v2.hostile-nested',
+      'v2.hostile-types',
+      'v2.hostile-utf8',
+    ]);
   });
 
   it('leaves the supplier with exactly the documents it had', async () => {

@@ -1,35 +1,25 @@
 /** `jakamo-kit check --v2 --supplier ID` end to end: the real CLI in a child process against the v2 reference server. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../conformance/index.js';
 import type { RunningServer } from '../../src/shared/server.js';
-import { API_KEY } from './helpers.js';
+import { API_KEY, runCheckCli } from './helpers.js';
 import { startV2Reference } from './v2-reference-server.js';
 
-const root = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'jk-check-v2-cli-'));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, failed) => {
-    const { JAKAMO_API_KEY: _ignored, ...parentEnv } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { ...parentEnv, JAKAMO_API_KEY: API_KEY } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', failed);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCheckCli(args, { JAKAMO_API_KEY: API_KEY });
 
 let good: RunningServer;
 let broken: RunningServer;
 
 beforeAll(async () => {
-  [good, broken] = await Promise.all([startV2Reference({ apiKey: API_KEY }), startV2Reference({ apiKey: API_KEY, defect: 'duplicate-overwrites' })]);
+  [good, broken] = await Promise.all([
+    startV2Reference({ apiKey: API_KEY }),
+    startV2Reference({ apiKey: API_KEY, defect: 'duplicate-overwrites' }),
+  ]);
 });
 
 afterAll(async () => {
@@ -45,13 +35,16 @@ describe.concurrent('jakamo-kit check --v2', { timeout: 60_000 }, () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
-    expect(report.results.length).toBe(12);
+    expect(report.results.length).toBe(13);
     expect(report.results.every((r) => r.id.startsWith('v2.') && r.status === 'pass')).toBe(true);
   });
 
   it('reads v2 and supplier from --config', async () => {
     const config = join(work, 'check.yaml');
-    writeFileSync(config, `baseUrl: ${good.url}\nmaterial: unused\nv2: true\nsupplier: 54454543\nonly: v2.cycle,v2.no-key\nreporter: json\n`);
+    writeFileSync(
+      config,
+      `baseUrl: ${good.url}\nmaterial: unused\nv2: true\nsupplier: 54454543\nonly: v2.cycle,v2.no-key\nreporter: json\n`,
+    );
     const run = await cli(['check', '--config', config]);
     expect(run.code).toBe(0);
     expect((JSON.parse(run.stdout) as Report).results.map((r) => [r.id, r.status])).toEqual([

@@ -21,6 +21,13 @@ export const V2_DEFECTS = [
   'types-500',
   'utf8-500',
   'huge-500',
+  'download-no-auth',
+  'delete-no-auth',
+  'key-prefix-accepted',
+  'key-in-401',
+  'cross-supplier',
+  'error-without-field',
+  'bom-json',
 ] as const;
 export type V2Defect = (typeof V2_DEFECTS)[number];
 
@@ -72,14 +79,34 @@ export function createV2ReferenceApp({ apiKey, defect, variation }: V2ReferenceO
 
   const error = (c: Context, status: 400 | 401 | 404, message: string, field?: string) => {
     if (defect === 'error-without-errors') return c.json({ message }, status);
-    const entry = variation === 'error-fields' ? { message, field: field ?? '', code: `E${status}` } : { message, ...(field ? { field } : {}) };
+    if (defect === 'error-without-field') return c.json({ message, errors: [{ message }] }, status);
+    if (defect === 'key-in-401' && status === 401)
+      return c.json({ message, errors: [{ message: `expected X-API-KEY ${apiKey}` }] }, status);
+    const entry =
+      variation === 'error-fields' ? { message, field: field ?? '', code: `E${status}` } : { message, ...(field ? { field } : {}) };
     return c.json({ message: status === 400 ? 'Bad request' : message, errors: [entry] }, status);
   };
 
+  const authorised = (c: Context) => {
+    const presented = c.req.header('X-API-KEY');
+    if (defect === 'key-prefix-accepted') return presented !== undefined && apiKey.startsWith(presented);
+    return presented === apiKey;
+  };
   app.use('/suppliers/*', async (c, next) => {
-    if (defect !== 'no-auth' && c.req.header('X-API-KEY') !== apiKey) return error(c, 401, 'Missing or wrong API key');
+    const exempt =
+      (defect === 'download-no-auth' && c.req.method === 'GET' && /\/documents\/[^/]+$/.test(c.req.path)) ||
+      (defect === 'delete-no-auth' && c.req.method === 'DELETE');
+    if (defect !== 'no-auth' && !exempt && !authorised(c)) return error(c, 401, 'Missing or wrong API key');
     await next();
   });
+  /** Under `cross-supplier`: a document is found by its name alone, whichever supplier stored it. */
+  const find = (supplier: string, fileName: string): { supplier: string; document: StoredDocument } | undefined => {
+    const own = suppliers.get(supplier)?.get(fileName);
+    if (own) return { supplier, document: own };
+    if (defect !== 'cross-supplier') return undefined;
+    for (const [owner, documents] of suppliers) if (documents.has(fileName)) return { supplier: owner, document: documents.get(fileName)! };
+    return undefined;
+  };
 
   const link = (c: Context, supplier: string, fileName: string, document: StoredDocument) => {
     const origin = new URL(c.req.url).origin;
@@ -100,7 +127,11 @@ export function createV2ReferenceApp({ apiKey, defect, variation }: V2ReferenceO
     if (!documents && defect === 'unknown-supplier-404') return error(c, 404, `No supplier ${supplier}`);
     const data = [...(documents ?? new Map<string, StoredDocument>())]
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([fileName, document]) => ({ ...describe(fileName, document, document.listedSize), link: link(c, supplier, fileName, document) }));
+      .map(([fileName, document]) => ({
+        ...describe(fileName, document, document.listedSize),
+        link: link(c, supplier, fileName, document),
+      }));
+    if (defect === 'bom-json') return c.body(`\uFEFF${JSON.stringify({ data })}`, 200, { 'Content-Type': 'application/json' });
     return c.json({ data });
   });
 
@@ -123,20 +154,24 @@ export function createV2ReferenceApp({ apiKey, defect, variation }: V2ReferenceO
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return error(c, 400, 'The body must be a JSON object');
     const { fileName, base64EncodedContents, metaData } = body as Record<string, unknown>;
-    if (defect === 'missing-name-500' && fileName === undefined) throw new TypeError("Cannot read properties of undefined (reading 'length')");
+    if (defect === 'missing-name-500' && fileName === undefined)
+      throw new TypeError("Cannot read properties of undefined (reading 'length')");
     if (typeof fileName !== 'string' || fileName === '') return error(c, 400, 'fileName must be a non-empty string', 'fileName');
     if (defect === 'huge-500' && fileName.length > 100_000) throw new Error('ENAMETOOLONG: name too long');
     if (Buffer.byteLength(fileName) > MAX_FILE_NAME_BYTES) return error(c, 400, 'fileName is too long', 'fileName');
-    if (defect !== 'traversal-accepted' && /[/\\]|\.\./.test(fileName)) return error(c, 400, 'fileName must not contain a path', 'fileName');
+    if (defect !== 'traversal-accepted' && /[/\\]|\.\./.test(fileName))
+      return error(c, 400, 'fileName must not contain a path', 'fileName');
     if (typeof base64EncodedContents !== 'string') return error(c, 400, 'base64EncodedContents must be a string', 'base64EncodedContents');
-    if (defect !== 'bad-base64-accepted' && !STRICT_BASE64.test(base64EncodedContents)) return error(c, 400, 'base64EncodedContents is not base64', 'base64EncodedContents');
+    if (defect !== 'bad-base64-accepted' && !STRICT_BASE64.test(base64EncodedContents))
+      return error(c, 400, 'base64EncodedContents is not base64', 'base64EncodedContents');
     if (defect === 'types-500' && metaData !== undefined && !Array.isArray(metaData)) throw new TypeError('metaData.map is not a function');
     const entries = metaData ?? [];
     const validEntry = (entry: unknown) => {
       const { key, value } = (typeof entry === 'object' && entry !== null ? entry : {}) as { key?: unknown; value?: unknown };
       return typeof key === 'string' && typeof value === 'string' && key.length <= 256 && value.length <= 4096;
     };
-    if (!Array.isArray(entries) || entries.length > 100 || !entries.every(validEntry)) return error(c, 400, 'metaData must be a list of {key, value} strings', 'metaData');
+    if (!Array.isArray(entries) || entries.length > 100 || !entries.every(validEntry))
+      return error(c, 400, 'metaData must be a list of {key, value} strings', 'metaData');
     return {
       fileName,
       contents: Buffer.from(base64EncodedContents, 'base64'),
@@ -165,7 +200,8 @@ export function createV2ReferenceApp({ apiKey, defect, variation }: V2ReferenceO
     const input = await readUpload(c);
     if (input instanceof Response) return input;
     const existing = suppliers.get(supplier)?.get(input.fileName);
-    if (existing && defect !== 'duplicate-overwrites') return error(c, 400, `"${input.fileName}" exists; use PUT to replace it`, 'fileName');
+    if (existing && defect !== 'duplicate-overwrites')
+      return error(c, 400, `"${input.fileName}" exists; use PUT to replace it`, 'fileName');
     const document = store(supplier, input, existing);
     return c.json({ ...describe(input.fileName, document), link: link(c, supplier, input.fileName, document) }, existing ? 200 : 201);
   });
@@ -174,18 +210,22 @@ export function createV2ReferenceApp({ apiKey, defect, variation }: V2ReferenceO
     const supplier = c.req.param('supplier');
     const input = await readUpload(c);
     if (input instanceof Response) return input;
-    const existing = suppliers.get(supplier)?.get(input.fileName);
+    const found = find(supplier, input.fileName);
+    const existing = found?.document;
     if (!existing && defect !== 'put-creates') return error(c, 404, `No document "${input.fileName}"; use POST to create it`, 'fileName');
-    const document = store(supplier, input, existing);
+    const document = store(found?.supplier ?? supplier, input, existing);
     return c.json({ ...describe(input.fileName, document), link: link(c, supplier, input.fileName, document) }, existing ? 200 : 201);
   });
 
   const download = (c: Context, supplier: string, fileName: string) => {
-    const document = suppliers.get(supplier)?.get(fileName);
+    const document = find(supplier, fileName)?.document;
     if (!document) return error(c, 404, `No document "${fileName}"`, 'fileName');
     // Under `download-corrupts` the bytes go through a text round trip, as a careless implementation might do.
     const body = defect === 'download-corrupts' ? Buffer.from(document.contents.toString('utf8')) : document.contents;
-    return c.body(new Uint8Array(body), 200, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${fileName}"` });
+    return c.body(new Uint8Array(body), 200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Disposition': `attachment; filename="${fileName}"`,
+    });
   };
 
   app.get('/suppliers/:supplier/documents/:fileName', (c) => download(c, c.req.param('supplier'), c.req.param('fileName')));
@@ -196,8 +236,8 @@ export function createV2ReferenceApp({ apiKey, defect, variation }: V2ReferenceO
   });
 
   app.delete('/suppliers/:supplier/documents/:fileName', (c) => {
-    const documents = suppliers.get(c.req.param('supplier'));
     const fileName = c.req.param('fileName');
+    const documents = suppliers.get(find(c.req.param('supplier'), fileName)?.supplier ?? c.req.param('supplier'));
     const document = documents?.get(fileName);
     if (!documents || !document) return error(c, 404, `No document "${fileName}"`, 'fileName');
     documents.delete(fileName);
@@ -231,5 +271,5 @@ function nestingOf(text: string): number {
 export async function startV2Reference(options: V2ReferenceOptions): Promise<RunningServer & Pick<V2Reference, 'fileNames'>> {
   const reference = createV2ReferenceApp(options);
   const server = await listen(reference.app);
-  return Object.assign(server, { fileNames: reference.fileNames });
+  return Object.assign(server, { fileNames: (supplier: string) => reference.fileNames(supplier) });
 }

@@ -27,22 +27,79 @@ type BodySpec =
   | { kind: 'large'; size: number };
 
 type Answer =
-  | { kind: 'response'; status: number; headers: Array<[string, string]>; body: BodySpec; echoKey: 'no' | 'body' | 'header' | 'location' | 'encoded' }
+  | {
+      kind: 'response';
+      status: number;
+      headers: Array<[string, string]>;
+      body: BodySpec;
+      echoKey: 'no' | 'body' | 'header' | 'location' | 'encoded';
+    }
   | { kind: 'fails'; code: string | null }
   | { kind: 'breaks-mid-body'; afterBytes: number }
   | { kind: 'hangs' };
 
 /** Statuses a Response can carry; 1xx never reach fetch's caller. */
 const status = fc.oneof(
-  fc.constantFrom(200, 200, 200, 201, 204, 206, 301, 302, 303, 304, 307, 400, 401, 403, 404, 405, 406, 410, 413, 414, 429, 431, 500, 502, 503, 504),
+  fc.constantFrom(
+    200,
+    200,
+    200,
+    201,
+    204,
+    206,
+    301,
+    302,
+    303,
+    304,
+    307,
+    400,
+    401,
+    403,
+    404,
+    405,
+    406,
+    410,
+    413,
+    414,
+    429,
+    431,
+    500,
+    502,
+    503,
+    504,
+  ),
   fc.integer({ min: 200, max: 599 }),
 );
 const headerName = fc.oneof(
-  fc.constantFrom('content-type', 'location', 'cache-control', 'content-disposition', 'content-length-x', 'set-cookie', 'www-authenticate', 'retry-after', 'x-powered-by', 'server'),
+  fc.constantFrom(
+    'content-type',
+    'location',
+    'cache-control',
+    'content-disposition',
+    'content-length-x',
+    'set-cookie',
+    'www-authenticate',
+    'retry-after',
+    'x-powered-by',
+    'server',
+  ),
   fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
 );
 const headerValue = fc.oneof(
-  fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/html', 'application/pdf', 'application/octet-stream', '', 'no-store', 'attachment; filename="a.pdf"', `${ORIGIN}/login`, '/relative', 'javascript:alert(1)', 'http://elsewhere.test/x'),
+  fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/html',
+    'application/pdf',
+    'application/octet-stream',
+    '',
+    'no-store',
+    'attachment; filename="a.pdf"',
+    `${ORIGIN}/login`,
+    '/relative',
+    'javascript:alert(1)',
+    'http://elsewhere.test/x',
+  ),
   fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 60 }),
 );
 const link = fc.oneof(
@@ -64,7 +121,18 @@ const link = fc.oneof(
   fc.string({ maxLength: 30 }),
 );
 const documentEntry = fc.oneof(
-  { arbitrary: fc.record({ fileName: fc.oneof(fc.constantFrom('a.pdf', 'b.step', ''), fc.string({ maxLength: 20 })), description: fc.string({ maxLength: 30 }), type: fc.constantFrom('Drawing', 'CAD', ''), link }, { requiredKeys: ['fileName', 'link'] }), weight: 4 },
+  {
+    arbitrary: fc.record(
+      {
+        fileName: fc.oneof(fc.constantFrom('a.pdf', 'b.step', ''), fc.string({ maxLength: 20 })),
+        description: fc.string({ maxLength: 30 }),
+        type: fc.constantFrom('Drawing', 'CAD', ''),
+        link,
+      },
+      { requiredKeys: ['fileName', 'link'] },
+    ),
+    weight: 4,
+  },
   { arbitrary: fc.jsonValue({ maxDepth: 2 }), weight: 1 },
 );
 const body: fc.Arbitrary<BodySpec> = fc.oneof(
@@ -72,7 +140,10 @@ const body: fc.Arbitrary<BodySpec> = fc.oneof(
   { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((value) => ({ kind: 'json' as const, value })), weight: 2 },
   { arbitrary: fc.array(documentEntry, { maxLength: 6 }).map((documents) => ({ kind: 'listing' as const, documents })), weight: 5 },
   { arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((text) => ({ kind: 'text' as const, text })), weight: 2 },
-  { arbitrary: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 100 }).map((bytes) => ({ kind: 'bytes' as const, bytes })), weight: 1 },
+  {
+    arbitrary: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 100 }).map((bytes) => ({ kind: 'bytes' as const, bytes })),
+    weight: 1,
+  },
   { arbitrary: fc.integer({ min: 1024, max: 256 * 1024 }).map((size) => ({ kind: 'large' as const, size })), weight: 1 },
 );
 const answer: fc.Arbitrary<Answer> = fc.oneof(
@@ -82,11 +153,25 @@ const answer: fc.Arbitrary<Answer> = fc.oneof(
       status,
       headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 5 }),
       body,
-      echoKey: fc.constantFrom('no' as const, 'no' as const, 'no' as const, 'body' as const, 'header' as const, 'location' as const, 'encoded' as const),
+      echoKey: fc.constantFrom(
+        'no' as const,
+        'no' as const,
+        'no' as const,
+        'body' as const,
+        'header' as const,
+        'location' as const,
+        'encoded' as const,
+      ),
     }),
     weight: 20,
   },
-  { arbitrary: fc.record({ kind: fc.constant('fails' as const), code: fc.constantFrom('ECONNRESET', 'UND_ERR_SOCKET', 'ECONNREFUSED', 'ENOTFOUND', 'EPIPE', null) }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('fails' as const),
+      code: fc.constantFrom('ECONNRESET', 'UND_ERR_SOCKET', 'ECONNREFUSED', 'ENOTFOUND', 'EPIPE', null),
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.record({ kind: fc.constant('breaks-mid-body' as const), afterBytes: fc.nat(2000) }), weight: 1 },
   { arbitrary: fc.constant({ kind: 'hangs' as const }), weight: 1 },
 );
@@ -123,17 +208,24 @@ function bodyBytes(spec: BodySpec): Uint8Array<ArrayBuffer> | null {
 
 function respond(spec: Answer, signal: AbortSignal | undefined): Promise<Response> {
   if (spec.kind === 'hangs') {
-    return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    return new Promise((_, reject) =>
+      signal?.addEventListener('abort', () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))), {
+        once: true,
+      }),
+    );
   }
   if (spec.kind === 'fails') {
-    const cause = spec.code === null ? new Error('other side closed') : Object.assign(new Error(`connect ${spec.code}`), { code: spec.code });
+    const cause =
+      spec.code === null ? new Error('other side closed') : Object.assign(new Error(`connect ${spec.code}`), { code: spec.code });
     return Promise.reject(new TypeError('fetch failed', { cause }));
   }
   if (spec.kind === 'breaks-mid-body') {
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new Uint8Array(spec.afterBytes).fill(0x7b));
-        controller.error(Object.assign(new TypeError('terminated'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }));
+        controller.error(
+          Object.assign(new TypeError('terminated'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }),
+        );
       },
     });
     return Promise.resolve(new Response(stream, { status: 200, headers: { 'content-type': 'application/json' } }));
@@ -152,7 +244,13 @@ function respond(spec: Answer, signal: AbortSignal | undefined): Promise<Respons
 
 /** Stable across runs: random parts of the suite's own URLs (JKCHECK-… names, run markers) do not change the answer. */
 function answerFor(scenario: Scenario, method: string, url: URL): Answer {
-  if (method === 'GET' && url.pathname === '/api/materials/documents' && url.searchParams.get('materialId') === MATERIAL && url.search.length < 200) return scenario.listing;
+  if (
+    method === 'GET' &&
+    url.pathname === '/api/materials/documents' &&
+    url.searchParams.get('materialId') === MATERIAL &&
+    url.search.length < 200
+  )
+    return scenario.listing;
   const path = url.pathname.replace(/jkcheck-[0-9a-f]+/gi, '*');
   const key = `${method} ${path} ${[...url.searchParams.keys()].sort().join(',')}`;
   const index = createHash('sha256').update(key).digest().readUInt32BE(0) % scenario.answers.length;
@@ -164,13 +262,22 @@ interface Sent {
   headers: Record<string, string>;
 }
 
-function fakeFetch(scenario: Scenario, sent: Sent[]): typeof fetch {
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(String(input));
+/** Answers that certainly show the key where the runner looks (a header, or a small body), to a request that did not put it in its URL. */
+function showsKey(answer: Answer, url: URL): boolean {
+  if (answer.kind !== 'response' || answer.echoKey === 'no' || decodeURIComponent(url.href).includes(API_KEY)) return false;
+  if (answer.echoKey === 'header' || answer.echoKey === 'location') return true;
+  return !NULL_BODY_STATUSES.has(answer.status) && (bodyBytes(answer.body)?.byteLength ?? 0) <= 16 * 1024;
+}
+
+function fakeFetch(scenario: Scenario, sent: Sent[], echoed: string[] = []): typeof fetch {
+  return async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
     sent.push({ url: url.href, headers });
-    return respond(answerFor(scenario, init?.method ?? 'GET', url), init?.signal ?? undefined);
-  }) as typeof fetch;
+    const answer = answerFor(scenario, init?.method ?? 'GET', url);
+    if (showsKey(answer, url)) echoed.push(url.href);
+    return respond(answer, init?.signal ?? undefined);
+  };
 }
 
 function reportProblems(report: Report): string[] {
@@ -185,8 +292,12 @@ function reportProblems(report: Report): string[] {
   }
   const count = (status: string) => report.results.filter((result) => result.status === status).length;
   const { passed, failed, warnings, skipped } = report.summary;
-  if (passed !== count('pass') || skipped !== count('skip') || failed + warnings !== count('fail')) problems.push(`the summary ${JSON.stringify(report.summary)} does not add up`);
-  const outputs = { json: JSON.stringify(report), ...Object.fromEntries(REPORTERS.map((name) => [name, renderReport(report, name, { color: true })])) };
+  if (passed !== count('pass') || skipped !== count('skip') || failed + warnings !== count('fail'))
+    problems.push(`the summary ${JSON.stringify(report.summary)} does not add up`);
+  const outputs = {
+    json: JSON.stringify(report),
+    ...Object.fromEntries(REPORTERS.map((name) => [name, renderReport(report, name, { color: true })])),
+  };
   for (const [name, text] of Object.entries(outputs)) {
     if (KEY_FORMS.some((form) => text.includes(form))) problems.push(`the ${name} report shows the API key`);
   }
@@ -197,6 +308,7 @@ describe('fuzz: the conformance runner against a server that answers anything', 
   it('always produces a well-formed report, and the API key goes nowhere it should not', { timeout: fuzzTimeoutMs }, async () => {
     await fuzz('conformance', scenario, async (generated) => {
       const sent: Sent[] = [];
+      const echoed: string[] = [];
       let outcome: string;
       try {
         const report = await runConformance({
@@ -208,19 +320,25 @@ describe('fuzz: the conformance runner against a server that answers anything', 
           strict: generated.strict,
           timeoutMs: 15,
           latencyBudgetMs: 1_000,
-          fetch: fakeFetch(generated, sent),
+          fetch: fakeFetch(generated, sent, echoed),
           ...(generated.v2 ? { v2: true, supplier: 'fuzz-supplier' } : {}),
         });
         const problems = reportProblems(report);
+        const keyCheck = report.results.find((result) => result.id === 'auth.key-never-returned');
+        if (echoed.length > 0 && keyCheck?.status !== 'fail')
+          problems.push(`answers to ${echoed[0]} showed the key, but auth.key-never-returned ${keyCheck?.status}`);
         if (problems.length > 0) throw new Error(problems.join('\n'));
         outcome = report.summary.failed > 0 ? 'failing report' : 'passing report';
       } catch (error) {
         // Only a listing that reached nothing at all may stop the run (exit 2: "cannot run").
-        const unreachable = generated.listing.kind === 'fails' && !['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(generated.listing.code ?? '');
+        const unreachable =
+          generated.listing.kind === 'fails' && !['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(generated.listing.code ?? '');
         if (!(error instanceof CannotRunError && unreachable)) throw error;
         outcome = 'cannot run';
       }
-      const keyElsewhere = sent.filter((request) => Object.values(request.headers).includes(API_KEY) && new URL(request.url).origin !== ORIGIN);
+      const keyElsewhere = sent.filter(
+        (request) => Object.values(request.headers).includes(API_KEY) && new URL(request.url).origin !== ORIGIN,
+      );
       expect(keyElsewhere.map((request) => request.url)).toEqual([]);
       return outcome;
     });
