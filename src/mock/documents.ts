@@ -4,19 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { numberFrom, type ColumnKinds } from '../fixtures/column-types.js';
-import type { CellValue, PartRevision, PropertyTable, Row, Template } from '../fixtures/types.js';
+import { documentDate } from '../fixtures/openbom-dates.js';
+import type { CellValue, DocumentHeader, JsonValue, PartRevision, PropertyTable, Row, Template } from '../fixtures/types.js';
 import type { BomDoc, CatalogDoc, Entry, MockStore, OrderBomDoc, SheetDoc } from './store.js';
 
-type Cell = string | number | boolean;
+/** A served cell: scalars, plus whatever JSON a verbatim cell holds. */
+type Cell = JsonValue;
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const pad2 = (n: number) => String(n).padStart(2, '0');
-
-/** "07 Aug 2018; 15:48:27 GMT", the format of modifiedDate/createdDate. */
-export function documentDate(epochMs: number): string {
-  const d = new Date(epochMs);
-  return `${pad2(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}; ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} GMT`;
-}
+export { documentDate } from '../fixtures/openbom-dates.js';
 
 const isoDate = (epochMs: number) => new Date(epochMs).toISOString();
 
@@ -25,13 +20,14 @@ export function fileUrl(origin: string, docId: string, name: string): string {
 }
 
 /**
- * A cell as served: a file → its URL; an empty cell of an image/file column (missing, null or "") → the string
- * "null", as in the contract's example documents; null in another column → "null"; any other missing cell → "".
+ * A cell as served: a file → its URL (on the document it names, else on `docId`, the row's own); a verbatim cell →
+ * its value as is; an empty cell of an image/file column (missing, null or "") → the string "null", as in the
+ * contract's example documents; null in another column → "null"; any other missing cell → "".
  */
 export function cellValue(value: CellValue | undefined, docId: string, origin: string, fileColumn: boolean): Cell {
   if (value === null) return 'null';
   if (value === undefined || value === '') return fileColumn ? 'null' : '';
-  if (typeof value === 'object') return fileUrl(origin, docId, value.name);
+  if (typeof value === 'object') return value.kind === 'verbatim' ? value.value : fileUrl(origin, value.docId ?? docId, value.name);
   return value;
 }
 
@@ -57,10 +53,10 @@ function totalCells(rows: Row[], columns: string[], totalled: string[]): Cell[][
 
 const rowsOf = (doc: SheetDoc) => Array.from(doc.entries.values(), (entry) => entry.row);
 
-function documentHeader(doc: { id: string; name: string; created: number; modified: number; createdBy: string; modifiedBy: string }) {
+function documentHeader(doc: DocumentHeader) {
   return {
-    modifiedDate: documentDate(doc.modified),
-    createdDate: documentDate(doc.created),
+    modifiedDate: doc.modifiedDate ?? documentDate(doc.modified),
+    createdDate: doc.createdDate ?? documentDate(doc.created),
     modifiedBy: doc.modifiedBy,
     createdBy: doc.createdBy,
   };
@@ -110,8 +106,8 @@ export function bomRevisionDocument(bom: BomDoc, revisionNumber: number, kinds: 
     type: 'bom',
     partNumber: bom.partNumber,
     name: bom.name,
-    modifiedDate: documentDate(revision.created),
-    createdDate: documentDate(revision.created),
+    modifiedDate: revision.modifiedDate ?? documentDate(revision.created),
+    createdDate: revision.createdDate ?? documentDate(revision.created),
     modifiedBy: revision.createdBy,
     createdBy: revision.createdBy,
     columns: bom.columns,
@@ -278,7 +274,7 @@ export function itemRevisions(store: MockStore, catalog: CatalogDoc, partNumber:
   if (!entry) return [];
   const bom = store.bomWithPartNumber(partNumber);
   return entry.revisions.map((revision: PartRevision) => ({
-    id: stableId(catalog.id, partNumber, String(revision.revisionNumber)),
+    id: revision.id ?? stableId(catalog.id, partNumber, String(revision.revisionNumber)),
     partNumber,
     revisionNumber: revision.revisionNumber,
     revision: revision.revision,
@@ -306,10 +302,15 @@ export function mergedRevisionsDocument(catalog: CatalogDoc, partNumber: string,
     type: 'catalog',
     name: catalog.name,
     partNumber,
-    modifiedDate: documentDate(latest?.modified ?? catalog.modified),
-    createdDate: documentDate(first?.modified ?? catalog.created),
-    modifiedBy: latest?.modifiedBy ?? catalog.modifiedBy,
-    createdBy: first?.modifiedBy ?? catalog.createdBy,
+    // Dated by its first and latest revisions; a part without revisions by its catalog.
+    ...(first && latest
+      ? {
+          modifiedDate: latest.modifiedDate ?? documentDate(latest.modified),
+          createdDate: first.modifiedDate ?? documentDate(first.modified),
+          modifiedBy: latest.modifiedBy,
+          createdBy: first.modifiedBy,
+        }
+      : documentHeader(catalog)),
     columns: ['Revision', 'Revision State', ...catalog.columns],
     cells: entry.revisions.map((revision) => [
       revision.revision,

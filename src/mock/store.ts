@@ -5,7 +5,6 @@ import type {
   Bom,
   BomRevision,
   Catalog,
-  CellValue,
   FileValue,
   DocumentHeader,
   Fixture,
@@ -16,8 +15,9 @@ import type {
   Row,
   Template,
 } from '../fixtures/types.js';
-import { PART_NUMBER_COLUMN, partNumberOf } from '../fixtures/types.js';
+import { PART_NUMBER_COLUMN, isFileValue, partNumberOf } from '../fixtures/types.js';
 import { ColumnKinds, isEmptyCell, numberFrom } from '../fixtures/column-types.js';
+import { servedDates } from '../fixtures/openbom-dates.js';
 import { ApiError, MESSAGES, badRequest, partNotFound } from './errors.js';
 
 /** One row of a document: BOM rows have no revisions; catalog parts carry theirs (oldest first). */
@@ -106,10 +106,6 @@ const DEFAULT_CATALOG_COLUMNS = [PART_NUMBER_COLUMN, 'Name', 'Description', 'Thu
 const DEFAULT_BOM_COLUMNS = [PART_NUMBER_COLUMN, 'Name', 'Description', 'Quantity', 'Thumbnail image'];
 /** Columns a newly created BOM totals (the contract's example totals Cost only). */
 const TOTALLED_COLUMNS = new Set(['Cost']);
-
-function isFileValue(value: CellValue | undefined): value is FileValue {
-  return typeof value === 'object' && value !== null && value.kind === 'file';
-}
 
 /** Scalars a client may write into a cell; file cells are only written through the upload endpoints. */
 function isScalarCell(value: unknown): value is string | number | boolean | null {
@@ -228,10 +224,11 @@ export class MockStore {
     if (doc.kind === 'bom') this.countReference(partNumber, 1);
   }
 
+  /** Files of a row of document `docId`, each under the document its URL names (a cell may name another document's file). */
   private indexFiles(docId: string, row: Row): void {
     for (const column in row) {
       const value = row[column];
-      if (isFileValue(value)) this.filesOf(docId).set(value.name, value);
+      if (isFileValue(value)) this.filesOf(value.docId ?? docId).set(value.name, value);
     }
   }
 
@@ -269,6 +266,11 @@ export class MockStore {
     return this.files.get(docId)?.get(name);
   }
 
+  /** Whether a file URL on this id can exist: a document's, or another document's that only file cells name. */
+  hasFileDocument(docId: string): boolean {
+    return this.sheet(docId) !== undefined || this.files.has(docId);
+  }
+
   /** The BOM a row with this part number expands into (its sub-assembly), if any. */
   bomWithPartNumber(partNumber: string): BomDoc | undefined {
     const ids = this.bomIdsByPartNumber.get(partNumber);
@@ -290,6 +292,8 @@ export class MockStore {
   private touch(doc: SheetDoc, user: string): void {
     doc.modified = this.clock.now();
     doc.modifiedBy = user;
+    // OpenBOM's own modifiedDate text (from a snapshot) no longer holds: it is formatted from `modified` from now on.
+    delete doc.modifiedDate;
     doc.rendered.clear();
   }
 
@@ -555,6 +559,7 @@ function sheetMeta(doc: SheetDoc) {
     modifiedBy: doc.modifiedBy,
     created: doc.created,
     modified: doc.modified,
+    ...servedDates(doc),
     columns: [...doc.columns],
   };
 }

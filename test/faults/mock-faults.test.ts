@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadDefaultFixture } from '../../src/fixtures/load.js';
+import { isFileValue } from '../../src/fixtures/types.js';
 import { createMockApp } from '../../src/mock/app.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { expectValidResponse, loadSpec } from '../support/openapi.js';
@@ -16,7 +17,7 @@ const fixture = loadDefaultFixture();
 const catalogId = fixture.catalogs[0]!.id;
 const drawingBytes = (() => {
   const cell = fixture.catalogs[0]!.parts[0]!.row.Drawing;
-  if (typeof cell !== 'object' || cell === null || cell.name !== DRAWING)
+  if (!isFileValue(cell) || cell.name !== DRAWING)
     throw new Error('the default fixture changed: no drawing on its first part');
   return cell.bytes;
 })();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IDS, USERNAME } from './fixture-builder.js';
+import { IDS, USERNAME, buildTestFixture, file } from './fixture-builder.js';
 import { BASE, bodyOf, jsonBody, startMock } from './helpers.js';
 
 const NOT_FOUND = { error: 'Document not found.' };
@@ -267,5 +267,82 @@ describe('POST /boms/byparams', () => {
     expect((await bodyOf(unknown)).error).toContain('colour');
     expect((await api('/boms/byparams', jsonBody({}))).status).toBe(400);
     expect((await api('/boms/byparams', jsonBody({ name: 7 }))).status).toBe(400);
+  });
+});
+
+describe('what a snapshot keeps as OpenBOM served it', () => {
+  const SHARED_DOC = '66666666-0000-4000-8000-000000000001';
+  const SHARED_FILE = { ...file('shared sheet.pdf', '%PDF shared'), docId: SHARED_DOC };
+
+  /** The test fixture with verbatim cells, a file on another document, an entry id and OpenBOM's date text. */
+  function servedAsIs() {
+    const fixture = buildTestFixture();
+    const mechanical = fixture.catalogs[0]!;
+    const bracket = mechanical.parts[0]!;
+    // The current row is the latest revision's row in the store; both get the same changes.
+    Object.assign(bracket.row, {
+      Cost: { kind: 'verbatim', value: 'abc' },
+      Description: { kind: 'verbatim', value: { lang: 'en', text: ['a'] } },
+    });
+    bracket.row['Thumbnail image'] = { kind: 'verbatim', value: null };
+    fixture.catalogs[0]!.parts[1]!.row.Drawing = SHARED_FILE;
+    bracket.revisions[0]!.id = 'entry-119';
+    bracket.revisions[0]!.modifiedDate = 'Mon, 15 Jan 2024 09:30:05 GMT';
+    Object.assign(mechanical, { createdDate: '2024-01-15 09:30', modifiedDate: '15 Jan 2024; 09:30:05.123 GMT' });
+    Object.assign(fixture.boms[0]!.revisions[0]!, { createdDate: 'created text', modifiedDate: 'modified text' });
+    return fixture;
+  }
+
+  // validate off: spec/openbom.yaml describes the cells and dates the mock itself writes; these are OpenBOM's own.
+  const start = () => startMock({ fixture: servedAsIs(), validate: false });
+
+  it('serves verbatim cells and date text as they are, and a file cell on the document it names', async () => {
+    const { api } = await start();
+    const catalog = await bodyOf(await api(`/catalog/${IDS.mechanical}`));
+    expect(catalog).toMatchObject({ createdDate: '2024-01-15 09:30', modifiedDate: '15 Jan 2024; 09:30:05.123 GMT' });
+    const column = (name: string) => catalog.columns.indexOf(name);
+    expect(catalog.cells[0][column('Cost')]).toBe('abc');
+    expect(catalog.cells[0][column('Description')]).toEqual({ lang: 'en', text: ['a'] });
+    expect(catalog.cells[0][column('Thumbnail image')]).toBeNull();
+    const url = `${BASE}/document/${SHARED_DOC}/image?filename=shared%20sheet.pdf`;
+    expect(catalog.cells[1][column('Drawing')]).toBe(url);
+    const revision = await bodyOf(await api(`/bom/${IDS.robot}/revision/1`));
+    expect(revision).toMatchObject({ createdDate: 'created text', modifiedDate: 'modified text' });
+    const merged = await bodyOf(await api(`/catalog/${IDS.mechanical}/revisions/merged/partnumber/55-554354`));
+    // The merged document's createdDate is its first revision's date; the latest has none, so its modified is formatted.
+    expect(merged).toMatchObject({ createdDate: 'Mon, 15 Jan 2024 09:30:05 GMT', modifiedDate: '16 Jan 2024; 09:30:05 GMT' });
+  });
+
+  it('serves the file of another document under that id, and 404s an id nothing names', async () => {
+    const { api, app } = await start();
+    const redirect = await api(`/document/${SHARED_DOC}/image?filename=shared%20sheet.pdf`);
+    expect(redirect.status).toBe(302);
+    const stored = await app.request(redirect.headers.get('location')!);
+    expect(stored.status).toBe(200);
+    expect(await stored.text()).toBe('%PDF shared');
+    // Not under the catalog whose cell names it, and not under an id no cell names.
+    expect((await api(`/document/${IDS.mechanical}/image?filename=shared%20sheet.pdf`)).status).toBe(404);
+    const unknown = await api(`/document/66666666-0000-4000-8000-000000000009/image?filename=shared%20sheet.pdf`);
+    expect(unknown.status).toBe(404);
+    expect(await bodyOf(unknown)).toEqual(NOT_FOUND);
+  });
+
+  it('serves an item revision entry id as given, derives the others', async () => {
+    const { api } = await start();
+    const revisions = await bodyOf<any[]>(await api(`/catalog/${IDS.mechanical}/revisions/partnumber/55-554354`));
+    expect(revisions[0].id).toBe('entry-119');
+    expect(revisions[1].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it('formats modifiedDate again once the mock changes the document (the text no longer holds)', async () => {
+    const { api, clock } = await start();
+    clock.set(Date.UTC(2025, 4, 6, 7, 8, 9));
+    const write = await api(
+      `/catalog/${IDS.mechanical}/propertyvalue`,
+      jsonBody({ partNumberPropertyName: 'Part Number', partNumber: '10-000002', propertyName: 'Name', propertyValue: 'Nut' }),
+    );
+    expect(write.status).toBe(200);
+    const catalog = await bodyOf(await api(`/catalog/${IDS.mechanical}`));
+    expect(catalog).toMatchObject({ createdDate: '2024-01-15 09:30', modifiedDate: '06 May 2025; 07:08:09 GMT' });
   });
 });

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import mime from 'mime-types';
 import type { MockApp, MockDeps, MockEnv } from '../context.js';
-import { ApiError, MESSAGES, errorResponse } from '../errors.js';
+import { ApiError, MESSAGES, documentNotFound, errorResponse } from '../errors.js';
 import { readUploadForm, uploadError } from '../multipart.js';
 import { requestOrigin, requireQuery } from '../request.js';
 import type { SheetDoc } from '../store.js';
@@ -13,7 +13,7 @@ const GENERIC_TYPES = new Set(['text/plain', 'application/octet-stream']);
 export function registerFileRoutes(app: MockApp, { store, signer, maxBodyBytes }: MockDeps): void {
   app.get('/document/:docId/image', (c) => {
     const docId = c.req.param('docId');
-    found(store.sheet(docId));
+    if (!store.hasFileDocument(docId)) throw documentNotFound();
     const name = requireQuery(c, 'filename');
     if (!store.file(docId, name)) throw new ApiError(404, MESSAGES.fileNotFound);
     // Body `{}`: every reply is JSON, even a redirect, for clients that call res.json() without following it.
