@@ -8,7 +8,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createAdapterApp } from '../src/adapter/app.js';
 import { loadAdapterConfig } from '../src/adapter/config.js';
-import { openBomClientFromConfig } from '../src/adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../src/adapter/openbom/index.js';
 import { loadDefaultFixture } from '../src/fixtures/load.js';
 import { createMockApp } from '../src/mock/app.js';
 import { createLogger, silentLogger } from '../src/shared/logger.js';

@@ -1,12 +1,16 @@
 /**
- * `npm run bench:load`: the adapter under load, as Jakamo would load it. Two child processes run the OpenBOM mock
- * (rate limit ON, 5 requests/s, as OpenBOM) and the adapter (serve's defaults: 5 requests/s, cache 60 s) on
- * 127.0.0.1; this process drives autocannon at the adapter: 200 connections for 20 s, listings and downloads (20%)
- * across 100 materials that each have a file. Prints requests/s, p50/p99, answers by status, the most OpenBOM API
- * requests the mock saw in any second (its journal), and the adapter's memory (after GC) at the start, the middle and
- * the end. Exits non-zero when OpenBOM saw more than 5 requests in a second, or the adapter's heap grew over 10% in
- * the second half. Bounded: autocannon stops after its duration; the children are killed at the end, whatever happens.
- * LOAD_CONNECTIONS, LOAD_DURATION_S and LOAD_DOWNLOAD_SHARE change the load.
+ * `npm run bench:load`: the adapter under load, as Jakamo would load it. For each run, two child processes run the
+ * OpenBOM mock (rate limit ON, 5 requests/s, as OpenBOM) and the adapter (serve's defaults: 5 requests/s, cache 60 s)
+ * on 127.0.0.1; this process drives autocannon at the adapter: 200 connections, listings and downloads across 100
+ * materials that each have a file. Two mixes, each run with storage-redirect reuse off (the behaviour before it: every
+ * download costs one OpenBOM call) and on, printed side by side:
+ * - `spread`: 20 % downloads, each of any of the 100 files;
+ * - `repeat`: 50 % downloads, all of 20 popular files (most downloads repeat one made a moment earlier).
+ * Each column: requests/s, p50/p99/max, answers by status, client timeouts, OpenBOM requests and the most the mock saw
+ * in any second (its journal), and the adapter's memory (after GC) at the start, the middle and the end. Exits
+ * non-zero when OpenBOM saw more than 5 requests in a second, the heap grew over 10 % in a run's second half, or the
+ * `repeat` mix with reuse on had a client timeout. Bounded: autocannon stops after its duration; the children are
+ * killed after each run, whatever happens. LOAD_CONNECTIONS and LOAD_DURATION_S (per run, default 15) change the load.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +21,20 @@ import type { Fixture } from '../src/fixtures/types.js';
 import { JAKAMO_KEY, journal, maxInAnyWindow, startAdapterServer, startMockServer } from '../test/faults/rig.js';
 
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 200);
-const DURATION_S = Number(process.env.LOAD_DURATION_S ?? 20);
+const DURATION_S = Number(process.env.LOAD_DURATION_S ?? 15);
 const MATERIALS = 100;
-/** Share of requests that are downloads; the rest are listings. */
-const DOWNLOAD_SHARE = Number(process.env.LOAD_DOWNLOAD_SHARE ?? 0.2);
+
+interface Mix {
+  name: string;
+  /** Share of requests that are downloads; the rest are listings. */
+  downloadShare: number;
+  /** Downloads are of the first this many materials' files. */
+  downloadedMaterials: number;
+}
+const MIXES: Mix[] = [
+  { name: 'spread', downloadShare: 0.2, downloadedMaterials: MATERIALS },
+  { name: 'repeat', downloadShare: 0.5, downloadedMaterials: 20 },
+];
 const OPENBOM_LIMIT = 5;
 const MAX_HEAP_GROWTH = 0.1;
 const material = (i: number) => `LOAD-${String(i + 1).padStart(4, '0')}`;
@@ -56,7 +70,15 @@ async function runServer(role: 'mock' | 'adapter'): Promise<void> {
     url = (await startMockServer({ fixture: loadFixture(), rateLimit: OPENBOM_LIMIT, journalSize: 100_000 })).url;
   } else {
     // As `serve` runs by default: 5 requests/s, 10 s timeout, 3 retries, listings cached 60 s.
-    url = (await startAdapterServer(process.env.LOAD_MOCK_URL!, { timeoutMs: 10_000, maxRetries: 3, requestsPerSecond: OPENBOM_LIMIT, cacheTtlSeconds: 60 })).url;
+    url = (
+      await startAdapterServer(process.env.LOAD_MOCK_URL!, {
+        timeoutMs: 10_000,
+        maxRetries: 3,
+        requestsPerSecond: OPENBOM_LIMIT,
+        cacheTtlSeconds: 60,
+        reuseRedirects: process.env.LOAD_REUSE_REDIRECTS !== '0',
+      })
+    ).url;
   }
   const send = (message: FromServer) => process.send!(message);
   process.on('message', (message: ToServer) => {
@@ -111,11 +133,11 @@ function seeded(seed: number): () => number {
   };
 }
 
-function nextPathFactory(): () => string {
+function nextPathFactory(mix: Mix): () => string {
   const random = seeded(8);
   return () => {
-    const partNumber = material(Math.floor(random() * MATERIALS));
-    if (random() >= DOWNLOAD_SHARE) return `/materials/documents?materialId=${partNumber}`;
+    if (random() >= mix.downloadShare) return `/materials/documents?materialId=${material(Math.floor(random() * MATERIALS))}`;
+    const partNumber = material(Math.floor(random() * mix.downloadedMaterials));
     return `/materials/documents/download?${new URLSearchParams({ materialId: partNumber, column: 'Drawing', fileName: `${partNumber}.pdf` })}`;
   };
 }
@@ -124,15 +146,24 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const growth = (from: number, to: number) => (to - from) / from;
 const percent = (ratio: number) => `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)}%`;
 
-async function runLoad(): Promise<void> {
+interface RunResult {
+  mix: Mix;
+  reuse: boolean;
+  rows: Map<string, string>;
+  failures: string[];
+  timeouts: number;
+}
+
+/** One run on fresh servers (cold caches, fresh budget): the mix at full load for DURATION_S. */
+async function runOnce(mix: Mix, reuse: boolean): Promise<RunResult> {
   const servers: ServerProcess[] = [];
   try {
     const mock = await startServer('mock');
     servers.push(mock);
-    const adapter = await startServer('adapter', { LOAD_MOCK_URL: mock.url });
+    const adapter = await startServer('adapter', { LOAD_MOCK_URL: mock.url, LOAD_REUSE_REDIRECTS: reuse ? '1' : '0' });
     servers.push(adapter);
     const start = await adapter.memory();
-    const nextPath = nextPathFactory();
+    const nextPath = nextPathFactory(mix);
     let middle: Memory | undefined;
     const midway = setTimeout(() => void adapter.memory().then((sample) => (middle = sample)), (DURATION_S * 1000) / 2);
 
@@ -153,32 +184,51 @@ async function runLoad(): Promise<void> {
     const maxApiPerSecond = maxInAnyWindow(api, 1000);
     const byStatus = Object.entries(result.statusCodeStats ?? {}).map(([status, { count = 0 }]) => `${status}: ${count}`);
     const heapGrowth = growth(middle.heapUsed, end.heapUsed);
-
-    const rows: Array<[string, string]> = [
-      ['load', `${CONNECTIONS} connections, ${result.duration.toFixed(1)} s, ${MATERIALS} materials, ${Math.round(DOWNLOAD_SHARE * 100)}% downloads`],
+    const name = `${mix.name}, reuse ${reuse ? 'on' : 'off'}`;
+    const rows = new Map<string, string>([
       ['requests/s', `${result.requests.average.toFixed(0)} (total ${result.requests.total})`],
       ['latency', `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`],
       ['answers by status', byStatus.join(', ') || 'none'],
       ['client errors', `${result.errors} (timeouts ${result.timeouts})`],
-      ['OpenBOM requests', `${api.length} API (${upstream.filter((entry) => entry.status === 429).length} answered 429), ${upstream.length - api.length} storage`],
-      ['max API requests in any second', `${maxApiPerSecond} (limit ${OPENBOM_LIMIT})`],
-      ['adapter memory start', `rss ${mib(start.rss)}, heap ${mib(start.heapUsed)}`],
-      ['adapter memory middle', `rss ${mib(middle.rss)}, heap ${mib(middle.heapUsed)}`],
-      ['adapter memory end', `rss ${mib(end.rss)}, heap ${mib(end.heapUsed)}`],
-      ['growth, 2nd half', `rss ${percent(growth(middle.rss, end.rss))}, heap ${percent(heapGrowth)} (target ≤ ${MAX_HEAP_GROWTH * 100}%)`],
-    ];
-    const width = Math.max(...rows.map(([name]) => name.length));
-    for (const [name, value] of rows) process.stdout.write(`${name.padEnd(width)}  ${value}\n`);
-
+      ['OpenBOM API requests', `${api.length} (${api.filter((entry) => entry.path.startsWith('/document/')).length} redirects, ${upstream.filter((entry) => entry.status === 429).length} × 429)`],
+      ['storage requests', String(upstream.length - api.length)],
+      ['max API requests/s', `${maxApiPerSecond} (limit ${OPENBOM_LIMIT})`],
+      ['memory start', `rss ${mib(start.rss)}, heap ${mib(start.heapUsed)}`],
+      ['memory end', `rss ${mib(end.rss)}, heap ${mib(end.heapUsed)}`],
+      ['heap growth, 2nd half', `${percent(heapGrowth)} (target ≤ ${MAX_HEAP_GROWTH * 100}%)`],
+    ]);
     const failures = [
-      ...(maxApiPerSecond > OPENBOM_LIMIT ? [`OpenBOM saw ${maxApiPerSecond} API requests in one second (limit ${OPENBOM_LIMIT})`] : []),
-      ...(heapGrowth > MAX_HEAP_GROWTH ? [`the heap grew ${percent(heapGrowth)} over the second half`] : []),
+      ...(maxApiPerSecond > OPENBOM_LIMIT ? [`${name}: OpenBOM saw ${maxApiPerSecond} API requests in one second (limit ${OPENBOM_LIMIT})`] : []),
+      ...(heapGrowth > MAX_HEAP_GROWTH ? [`${name}: the heap grew ${percent(heapGrowth)} over the second half`] : []),
     ];
-    for (const failure of failures) process.stderr.write(`FAIL: ${failure}\n`);
-    process.exitCode = failures.length === 0 ? 0 : 1;
+    return { mix, reuse, rows, failures, timeouts: result.timeouts };
   } finally {
     for (const server of servers) server.child.kill();
   }
+}
+
+async function runLoad(): Promise<void> {
+  const results: RunResult[] = [];
+  for (const mix of MIXES) for (const reuse of [false, true]) results.push(await runOnce(mix, reuse));
+
+  process.stdout.write(`load: ${CONNECTIONS} connections, ${DURATION_S} s per run, ${MATERIALS} materials; fresh servers per run\n`);
+  for (const mix of MIXES) {
+    process.stdout.write(
+      `\nmix "${mix.name}": ${Math.round(mix.downloadShare * 100)}% downloads of ${mix.downloadedMaterials} files, the rest listings of ${MATERIALS} materials\n`,
+    );
+    const [off, on] = [false, true].map((reuse) => results.find((result) => result.mix === mix && result.reuse === reuse)!);
+    const names = [...off!.rows.keys()];
+    const width = Math.max(...names.map((name) => name.length));
+    const columnWidth = Math.max(...[...off!.rows.values()].map((value) => value.length), 'redirect reuse off (before)'.length);
+    process.stdout.write(`${''.padEnd(width)}  ${'redirect reuse off (before)'.padEnd(columnWidth)}  redirect reuse on\n`);
+    for (const name of names) process.stdout.write(`${name.padEnd(width)}  ${off!.rows.get(name)!.padEnd(columnWidth)}  ${on!.rows.get(name)}\n`);
+  }
+
+  const failures = results.flatMap((result) => result.failures);
+  const repeatWithReuse = results.find((result) => result.mix.name === 'repeat' && result.reuse)!;
+  if (repeatWithReuse.timeouts > 0) failures.push(`repeat, reuse on: ${repeatWithReuse.timeouts} client timeouts (goal: none)`);
+  for (const failure of failures) process.stderr.write(`FAIL: ${failure}\n`);
+  process.exitCode = failures.length === 0 ? 0 : 1;
 }
 
 const role = process.env.LOAD_ROLE;

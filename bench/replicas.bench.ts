@@ -13,7 +13,7 @@
  */
 import { createAdapterApp } from '../src/adapter/app.js';
 import { loadAdapterConfig } from '../src/adapter/config.js';
-import { createOpenBomClient } from '../src/adapter/openbom-client.js';
+import { createOpenBomClient } from '../src/adapter/openbom/index.js';
 import { createSharedState, type SharedState } from '../src/adapter/state/index.js';
 import { generateFixtureYaml } from '../src/fixtures/generate.js';
 import { parseFixture } from '../src/fixtures/load.js';

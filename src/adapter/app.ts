@@ -1,16 +1,19 @@
 import { Hono, type Context } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import { create as contentDisposition } from 'content-disposition';
 import { lookup as mimeType } from 'mime-types';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { enforceLimits, jakamoErrorShape } from '../shared/limits.js';
+import { enforceLimits, excerpt, jakamoErrorShape } from '../shared/limits.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import type { AdapterConfig } from './config.js';
-import { createDocumentService } from './documents.js';
+import { createDocumentService, type DocumentService } from './documents.js';
 import { badRequest, jakamoError, requireApiKey } from './errors.js';
+import { judgeReadiness } from './health.js';
 import { toJakamoDocuments } from './mapping.js';
-import { OpenBomError, UnsafeFileUrlError, type OpenBomClient, type OpenBomFile } from './openbom-client.js';
+import { OpenBomError, UnsafeFileUrlError, type OpenBomClient, type OpenBomFile } from './openbom/index.js';
 import { SharedStateUnavailableError, type SharedState } from './state/shared-state.js';
 import { createSupplierDocumentRoutes, type SupplierDocumentStore } from './supplier-documents/index.js';
+import { silentTelemetry, type AdapterTelemetry } from './telemetry.js';
 import { countingUpstreamCalls } from './upstream-calls.js';
 
 /** What the app reads from the configuration (a full AdapterConfig fits). */
@@ -28,6 +31,11 @@ export interface AdapterAppOptions {
   state?: SharedState;
   /** Where v2 supplier documents live; without it the /suppliers/… routes are not mounted (404). */
   supplierDocuments?: SupplierDocumentStore;
+  /** The listing service, when the caller keeps it warm (`serve`); default: one built here from the same options. */
+  documents?: DocumentService;
+  telemetry?: AdapterTelemetry;
+  /** Whether `state` is shared (Redis): then /readyz also needs it reachable. */
+  sharedState?: boolean;
 }
 
 const LISTING_PATH = '/materials/documents';
@@ -36,17 +44,30 @@ const DOWNLOAD_PATH = '/materials/documents/download';
 const LOGGED_PARAMS = ['materialId', 'revision', 'column', 'fileName'];
 
 /** The Jakamo File Callback API served from OpenBOM (spec/jakamo-file-callback.yaml). */
-export function createAdapterApp({ config, openbom, logger = silentLogger, clock = systemClock, supplierDocuments, state }: AdapterAppOptions): Hono {
-  const documents = createDocumentService({
-    openbom,
-    catalogs: config.openbom.catalogs,
-    openBomUrl: config.openbom.url,
-    mapping: config.mapping,
-    cacheTtlSeconds: config.cacheTtlSeconds,
-    clock,
-    logger,
-    state,
-  });
+export function createAdapterApp({
+  config,
+  openbom,
+  logger = silentLogger,
+  clock = systemClock,
+  supplierDocuments,
+  state,
+  telemetry = silentTelemetry,
+  sharedState = false,
+  documents: givenDocuments,
+}: AdapterAppOptions): Hono {
+  const documents =
+    givenDocuments ??
+    createDocumentService({
+      openbom,
+      catalogs: config.openbom.catalogs,
+      openBomUrl: config.openbom.url,
+      mapping: config.mapping,
+      cacheTtlSeconds: config.cacheTtlSeconds,
+      clock,
+      logger,
+      state,
+      telemetry,
+    });
   const app = new Hono();
 
   app.use('*', async (c, next) => {
@@ -54,9 +75,12 @@ export function createAdapterApp({ config, openbom, logger = silentLogger, clock
     // Responses carry part data or files behind a key: no cache may keep them.
     c.header('Cache-Control', 'no-store');
     const { upstreamCalls } = await countingUpstreamCalls(next);
+    // The route pattern (never the raw path, which a client chooses) keeps the metric's label set bounded.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- hono types matchedRoutes for a Context of any Env
+    telemetry.jakamoRequest(routeOf(c), c.res.status, (performance.now() - started) / 1000);
     logger.info('request', {
       method: c.req.method,
-      path: loggablePath(c.req.url),
+      path: excerpt(loggablePath(c.req.url)),
       status: c.res.status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       upstreamCalls,
@@ -64,6 +88,16 @@ export function createAdapterApp({ config, openbom, logger = silentLogger, clock
   });
 
   app.use('*', enforceLimits(jakamoErrorShape));
+
+  // Probes: no key, no secret, no OpenBOM call (readiness is read from the state in hand).
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const { ready, body } = judgeReadiness({
+      index: documents.indexStatus(),
+      sharedStateReachable: sharedState ? state?.isReachable() : undefined,
+    });
+    return c.json(body, ready ? 200 : 503);
+  });
   const authorize = requireApiKey({ header: config.apiKeyHeader, keys: config.apiKeys });
   app.use('/materials/*', authorize);
 
@@ -86,7 +120,11 @@ export function createAdapterApp({ config, openbom, logger = silentLogger, clock
     const fileName = param(c, 'fileName');
     const file = (await documents.listFiles(materialId, revision)).find((f) => f.column === column && f.fileName === fileName);
     const notFound = () =>
-      jakamoError(c, 404, 'Not found', [{ message: `No file "${fileName}" in column "${column}" of material ${materialId}${revision ? ` revision ${revision}` : ''}.` }]);
+      jakamoError(c, 404, 'Not found', [
+        {
+          message: `No file "${excerpt(fileName)}" in column "${excerpt(column)}" of material ${excerpt(materialId)}${revision ? ` revision ${excerpt(revision)}` : ''}.`,
+        },
+      ]);
     if (!file) return notFound();
 
     let stored: OpenBomFile;
@@ -104,6 +142,8 @@ export function createAdapterApp({ config, openbom, logger = silentLogger, clock
     c.header('Content-Type', stored.contentType ?? (mimeType(file.fileName) || 'application/octet-stream'));
     if (stored.contentLength !== null) c.header('Content-Length', stored.contentLength);
     c.header('Content-Disposition', contentDisposition(file.fileName));
+    // The type comes from storage (or the name): no browser may guess another one from the bytes.
+    c.header('X-Content-Type-Options', 'nosniff');
     // The storage stream is piped through as it arrives; the file is never held in memory.
     return stored.body ? c.body(stored.body, 200) : c.body(null, 200);
   });
@@ -128,7 +168,7 @@ export function createAdapterApp({ config, openbom, logger = silentLogger, clock
     );
   }
 
-  app.notFound((c) => jakamoError(c, 404, 'Not found', [{ message: `No such endpoint: ${c.req.method} ${c.req.path}` }]));
+  app.notFound((c) => jakamoError(c, 404, 'Not found', [{ message: `No such endpoint: ${c.req.method} ${excerpt(c.req.path)}` }]));
 
   app.onError((error, c) => {
     if (error instanceof OpenBomError) {
@@ -157,6 +197,11 @@ function missingParams(c: Context, names: string[]) {
 /** A query parameter as sent; '' when absent. */
 function param(c: Context, name: string): string {
   return c.req.query(name) ?? '';
+}
+
+/** The pattern of the route that answered; `unmatched` when only middleware (`/*`, `/materials/*`) saw the request. */
+function routeOf(c: Context): string {
+  return [...matchedRoutes(c)].reverse().find((route) => !route.path.endsWith('*'))?.path ?? 'unmatched';
 }
 
 function loggablePath(url: string): string {

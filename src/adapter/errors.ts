@@ -13,7 +13,7 @@ export interface ErrorEntry {
 }
 
 /** The statuses the adapter answers with an error object. */
-export type JakamoErrorStatus = 400 | 401 | 404 | 405 | 500 | 502;
+export type JakamoErrorStatus = 400 | 401 | 404 | 405 | 500 | 502 | 503;
 
 /** `{"message", "errors"}` with its status (spec/jakamo-file-callback.yaml, components.schemas.Error). */
 export function jakamoError(c: Context, status: JakamoErrorStatus, message: string, errors: ErrorEntry[]): Response {

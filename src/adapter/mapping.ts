@@ -30,14 +30,13 @@ export interface JakamoDocument {
   link: string;
 }
 
-export interface PartLocation {
-  catalogId: string;
-  row: RowObject;
-}
+/**
+ * OpenBOM's document ids are UUIDs (the API reference's examples, the mock's and generated fixtures' ids). Only a
+ * path of exactly that shape is ever fetched with OpenBOM's credentials: no `%2F`, no `..`, no other endpoint.
+ */
+const FILE_PATH = /^\/document\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/image$/i;
 
-const FILE_PATH = /^\/document\/[^/]+\/image$/;
-
-/** `<origin>/document/<id>/image?filename=<name>` → its parts; anything else → undefined. */
+/** `<origin>/document/<uuid>/image?filename=<name>` → its parts; anything else → undefined. */
 export function parseOpenBomFileUrl(value: unknown): { url: string; fileName: string } | undefined {
   if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) return undefined;
   let url: URL;
@@ -46,9 +45,23 @@ export function parseOpenBomFileUrl(value: unknown): { url: string; fileName: st
   } catch {
     return undefined;
   }
-  const fileName = url.searchParams.get('filename');
+  const fileName = safeFileName(url.searchParams.get('filename') ?? '');
   if (!FILE_PATH.test(url.pathname) || !fileName || url.username || url.password) return undefined;
   return { url: value, fileName };
+}
+
+/**
+ * The name the adapter shows Jakamo for a file OpenBOM names: its last path segment (`/` or `\`), in NFC, without
+ * control characters, bidi controls or line and paragraph separators, trimmed; "" when nothing is left (or only dots).
+ * Other Unicode is kept. OpenBOM's own URL is still what the adapter fetches.
+ */
+export function safeFileName(name: string): string {
+  const lastSegment = name.split(/[/\\]/).pop() ?? '';
+  const cleaned = lastSegment
+    .normalize('NFC')
+    .replace(/[\p{Cc}\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\u2028\u2029]/gu, '')
+    .trim();
+  return /^\.*$/.test(cleaned) ? '' : cleaned;
 }
 
 /** Whether the adapter may fetch this URL: an OpenBOM file URL on exactly the configured OpenBOM origin (no SSRF). */
@@ -65,18 +78,6 @@ export function tableRows(table: Table): RowObject[] {
     });
     return row;
   });
-}
-
-/** Part number → where its current row lives; catalogs are searched in the given order and the first holding a part wins. */
-export function buildPartIndex(catalogs: Array<{ catalogId: string; table: Table }>, partNumberColumn: string): Map<string, PartLocation> {
-  const index = new Map<string, PartLocation>();
-  for (const { catalogId, table } of catalogs) {
-    for (const row of tableRows(table)) {
-      const partNumber = cellText(row[partNumberColumn]);
-      if (partNumber !== '' && !index.has(partNumber)) index.set(partNumber, { catalogId, row });
-    }
-  }
-  return index;
 }
 
 /**
@@ -97,7 +98,8 @@ export function filesOfRow(row: RowObject, mapping: MappingConfig, openBomOrigin
 /** A cell as text: trimmed, and "" for empty cells (null, undefined, the string "null"). */
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = (typeof value === 'object' ? JSON.stringify(value) : String(value)).trim();
+  const scalar = typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint';
+  const text = (typeof value === 'string' ? value : scalar ? value.toString() : (JSON.stringify(value) ?? '')).trim();
   return text === 'null' ? '' : text;
 }
 

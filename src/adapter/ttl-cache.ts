@@ -1,11 +1,23 @@
 import type { Clock } from '../shared/clock.js';
+import type { Priority } from './state/permit-pool.js';
+import { detachedFromRequest } from './upstream-calls.js';
 
 export interface TtlCacheOptions {
   ttlMs: number;
   clock: Clock;
   /** Oldest entries are dropped beyond this many (keys can come from clients). */
   maxEntries?: number;
+  /**
+   * Stale-while-revalidate: for this long after an entry expires it is still answered at once while one load replaces
+   * it in the background. Later, or when that load fails, callers wait for a load as on a miss (default 0: never stale).
+   */
+  staleMs?: number;
+  /** Told about every lookup (for the cache metrics). */
+  onLookup?: (outcome: 'hit' | 'stale' | 'miss') => void;
 }
+
+/** Loads a value; `priority` is the OpenBOM budget priority its requests should use. */
+export type Loader<T> = (priority: Priority) => Promise<T>;
 
 /** A loaded value and how long it stays fresh. */
 export interface Fresh<V> {
@@ -23,16 +35,32 @@ export class TtlCache<V> {
 
   constructor(private readonly options: TtlCacheOptions) {}
 
-  get(key: string, load: () => Promise<V>): Promise<V> {
-    return this.getFresh(key, async () => ({ value: await load(), ttlMs: this.options.ttlMs }));
+  /** `load` is told `background` when it replaces a stale entry that was already answered, `foreground` on a miss. */
+  get(key: string, load: Loader<V>): Promise<V> {
+    return this.getFresh(key, async (priority) => ({ value: await load(priority), ttlMs: this.options.ttlMs }));
   }
 
   /** Like get, for a loader that knows how long its value stays fresh (e.g. the time left on a shared copy). */
-  getFresh(key: string, load: () => Promise<Fresh<V>>): Promise<V> {
+  getFresh(key: string, load: Loader<Fresh<V>>): Promise<V> {
+    const { clock, staleMs = 0, onLookup } = this.options;
     const cached = this.values.get(key);
-    if (cached && cached.expiresAt > this.options.clock.now()) return Promise.resolve(cached.value);
+    const now = clock.now();
+    if (cached && cached.expiresAt > now) {
+      onLookup?.('hit');
+      return Promise.resolve(cached.value);
+    }
     const inFlight = this.loading.get(key);
-    if (inFlight) return inFlight;
+    if (cached && cached.expiresAt + staleMs > now) {
+      onLookup?.('stale');
+      // A failed background load is dropped: the stale entry stays until its window ends, and the next caller retries.
+      if (!inFlight) detachedFromRequest(() => this.startLoad(key, () => load('background'))).catch(() => {});
+      return Promise.resolve(cached.value);
+    }
+    onLookup?.('miss');
+    return inFlight ?? this.startLoad(key, () => load('foreground'));
+  }
+
+  private startLoad(key: string, load: () => Promise<Fresh<V>>): Promise<V> {
     const promise = this.load(key, load);
     this.loading.set(key, promise);
     return promise;

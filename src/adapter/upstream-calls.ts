@@ -16,3 +16,8 @@ export function noteUpstreamCall(): void {
   const counter = scope.getStore();
   if (counter) counter.calls++;
 }
+
+/** Runs work a request starts but does not wait for (a background refresh): its calls count for no request. */
+export function detachedFromRequest<T>(start: () => T): T {
+  return scope.exit(start);
+}

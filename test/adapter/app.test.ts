@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parse as parseContentDisposition } from 'content-disposition';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
 import { createAdapterApp, type AdapterAppConfig } from '../../src/adapter/app.js';
-import { createOpenBomClient } from '../../src/adapter/openbom-client.js';
+import { createOpenBomClient } from '../../src/adapter/openbom/index.js';
 import { API_ORIGIN, APP_KEY, createFakeOpenBom, PASSWORD, USERNAME } from './support/fake-openbom.js';
 
 const KEY = 'jakamo-key-current-0001';
@@ -76,7 +76,12 @@ describe('listing', () => {
     const { get } = setup();
     const body = await json(await get(list('55-554354', ' 119 ')));
     expect(body.data).toEqual([
-      expect.objectContaining({ fileName: 'drawing-119.pdf', description: 'Bracket rev 119', type: 'Drawing', link: expect.stringContaining('revision=119&') }),
+      expect.objectContaining({
+        fileName: 'drawing-119.pdf',
+        description: 'Bracket rev 119',
+        type: 'Drawing',
+        link: expect.stringContaining('revision=119&'),
+      }),
     ]);
   });
 
@@ -114,10 +119,17 @@ describe('listing', () => {
 
   it('uses the configured file columns and their types', async () => {
     const { get } = setup({
-      mapping: { partNumberColumn: 'Part Number', revisionColumn: 'Revision', descriptionColumn: 'Name', files: [{ column: 'Drawing', type: 'Technical drawing' }] },
+      mapping: {
+        partNumberColumn: 'Part Number',
+        revisionColumn: 'Revision',
+        descriptionColumn: 'Name',
+        files: [{ column: 'Drawing', type: 'Technical drawing' }],
+      },
     });
     const body = await json(await get(list('55-554354')));
-    expect(body.data).toEqual([expect.objectContaining({ fileName: 'drawing-120.pdf', type: 'Technical drawing', description: 'Bracket' })]);
+    expect(body.data).toEqual([
+      expect.objectContaining({ fileName: 'drawing-120.pdf', type: 'Technical drawing', description: 'Bracket' }),
+    ]);
   });
 
   it.each([
@@ -131,7 +143,7 @@ describe('listing', () => {
     expect(await json(response)).toEqual({ message: 'Bad request', errors: [{ message: 'materialId is required.', field: 'materialId' }] });
   });
 
-  it('caches the index and listings: a repeated listing costs no upstream call', async () => {
+  it('caches the index and listings: a repeated listing costs no upstream call; an expired index is rebuilt in the background', async () => {
     const { get, fake, clock } = setup();
     await get(list('55-554354', '119'));
     const afterFirst = fake.calls.length;
@@ -139,13 +151,13 @@ describe('listing', () => {
     await get(list('55-554354'));
     expect(fake.calls.length).toBe(afterFirst);
     clock.advance(61_000);
-    await get(list('55-554354'));
-    expect(fake.calls.length).toBeGreaterThan(afterFirst);
+    expect((await get(list('55-554354'))).status).toBe(200);
+    await vi.waitFor(() => expect(fake.apiCalls().filter((call) => call.url.endsWith('/catalog/cat-1'))).toHaveLength(2));
   });
 
   it('shares one upstream load among identical concurrent listings', async () => {
     const { get, fake } = setup();
-    const responses = await Promise.all(Array.from({ length: 20 }, () => get(list('55-554354', '119'))));
+    const responses = await Promise.all(Array.from({ length: 20 }, async () => get(list('55-554354', '119'))));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     const counts = fake.apiCalls().map((call) => new URL(call.url).pathname);
     expect(counts.filter((p) => p === '/login')).toHaveLength(1);
@@ -155,7 +167,10 @@ describe('listing', () => {
 
   it('answers 502 with the error object when OpenBOM keeps failing, and recovers afterwards', async () => {
     const { get, fake } = setup();
-    fake.intercept = (request) => (request.url.endsWith('/catalogs') ? Response.json({ error: 'Something went wrong. Please try again later.' }, { status: 503 }) : undefined);
+    fake.intercept = (request) =>
+      request.url.endsWith('/catalogs')
+        ? Response.json({ error: 'Something went wrong. Please try again later.' }, { status: 503 })
+        : undefined;
     const failed = await get(list('55-554354'));
     expect(failed.status).toBe(502);
     const body = await json(failed);
@@ -281,7 +296,13 @@ describe('other requests and logging', () => {
     await get(list('55-554354'), { 'X-API-KEY': 'wrong-key-value' });
     const requests = logger.lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request');
     expect(requests).toEqual([
-      expect.objectContaining({ method: 'GET', path: '/materials/documents?materialId=55-554354', status: 200, upstreamCalls: 4, durationMs: expect.any(Number) }),
+      expect.objectContaining({
+        method: 'GET',
+        path: '/materials/documents?materialId=55-554354',
+        status: 200,
+        upstreamCalls: 4,
+        durationMs: expect.any(Number),
+      }),
       expect.objectContaining({ status: 200, upstreamCalls: 0 }),
       expect.objectContaining({ status: 401, upstreamCalls: 0 }),
     ]);

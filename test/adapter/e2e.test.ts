@@ -10,7 +10,7 @@ import { listen, type RunningServer } from '../../src/shared/server.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
 import { createAdapterApp } from '../../src/adapter/app.js';
 import { loadAdapterConfig, type AdapterFlags } from '../../src/adapter/config.js';
-import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../../src/adapter/openbom/index.js';
 import { expectValidResponse, loadSpec } from '../support/openapi.js';
 
 const spec = loadSpec('spec/jakamo-file-callback.yaml');
@@ -30,8 +30,16 @@ const ODD_NAME = 'Spec "v2" – Zürich draft.pdf';
 /** The default fixture plus one part whose file name needs quoting and UTF-8 in Content-Disposition. */
 function testFixture(): Fixture {
   const fixture = loadDefaultFixture();
-  const oddFile: FileValue = { kind: 'file', name: ODD_NAME, contentType: 'application/pdf', bytes: new TextEncoder().encode('%PDF-1.4 odd name') };
-  fixture.catalogs[0]!.parts.push({ row: { 'Part Number': ODD_PART, Name: 'Odd', Description: 'Odd file name', Revision: 'A', Drawing: oddFile }, revisions: [] });
+  const oddFile: FileValue = {
+    kind: 'file',
+    name: ODD_NAME,
+    contentType: 'application/pdf',
+    bytes: new TextEncoder().encode('%PDF-1.4 odd name'),
+  };
+  fixture.catalogs[0]!.parts.push({
+    row: { 'Part Number': ODD_PART, Name: 'Odd', Description: 'Odd file name', Revision: 'A', Drawing: oddFile },
+    revisions: [],
+  });
   return fixture;
 }
 
@@ -44,10 +52,11 @@ const servers: RunningServer[] = [];
 const loggers: Array<{ lines: string[] }> = [];
 const bodies: string[] = [];
 
-async function startMock(): Promise<RunningServer> {
-  const mock = createMockApp({ fixture: structuredClone(fixture) });
+/** `rateLimit: 0` turns the mock's own 5/s limit off, for tests about something else (they run ~1 s faster each). */
+async function startMock({ rateLimit }: { rateLimit?: number } = {}): Promise<RunningServer> {
+  const mock = createMockApp({ fixture: structuredClone(fixture), ...(rateLimit === undefined ? {} : { rateLimit }) });
   // Passes the node-server bindings through (the mock uses them to drop connections); MockApp's typed env is narrower than FetchApp's.
-  const server = await listen({ fetch: (request, env) => mock.fetch(request, env as Parameters<typeof mock.fetch>[1]) });
+  const server = await listen({ fetch: (request, env) => mock.fetch(request, env) });
   servers.push(server);
   return server;
 }
@@ -56,17 +65,22 @@ async function startMock(): Promise<RunningServer> {
 async function startAdapter(mockUrl: string, flags: AdapterFlags = {}) {
   const logger = createMemoryLogger();
   loggers.push(logger);
+  // eslint-disable-next-line prefer-const -- assigned once the port is known; the fetch closure reads it later
   let app: ReturnType<typeof createAdapterApp> | undefined;
   const server = await listen({ fetch: (request) => app!.fetch(request) });
   servers.push(server);
   const config = loadAdapterConfig({ flags: { openbomUrl: mockUrl, publicBaseUrl: server.url, ...flags }, env: ENV });
-  const openbom = openBomClientFromConfig(config.openbom, { logger });
+  // Backoff at its shortest (jitter 0): the waits are still real, only not randomly longer.
+  const openbom = openBomClientFromConfig(config.openbom, { logger, random: () => 0 });
   app = createAdapterApp({ config, openbom, logger });
   return { url: server.url, logger };
 }
 
 /** A request to the adapter; every answer is validated against the spec, JSON ones are kept for the secret scan. */
-async function call(url: string, { key = KEY as string | null, header = 'X-API-KEY', method = 'GET' } = {}) {
+async function call(
+  url: string,
+  { key = KEY, header = 'X-API-KEY', method = 'GET' }: { key?: string | null; header?: string; method?: string } = {},
+) {
   const response = await fetch(url, { method, headers: key === null ? {} : { [header]: key } });
   const { pathname, search } = new URL(url);
   const body = await expectValidResponse(spec, method, pathname + search, response);
@@ -104,9 +118,11 @@ afterAll(async () => {
 describe('adapter against the mock: listings and downloads', () => {
   let mock: RunningServer;
   let adapter: Awaited<ReturnType<typeof startAdapter>>;
+  // OpenBOM's rate limit is not what these tests are about (see 'upstream trouble'): off on both sides.
+  const unlimited = { requestsPerSecond: 1000 };
   beforeAll(async () => {
-    mock = await startMock();
-    adapter = await startAdapter(mock.url);
+    mock = await startMock({ rateLimit: 0 });
+    adapter = await startAdapter(mock.url, unlimited);
   });
 
   it('lists the latest revision without a revision, another list with 119, the same with an empty one', async () => {
@@ -124,13 +140,19 @@ describe('adapter against the mock: listings and downloads', () => {
     expect(olderNames).not.toEqual(latest.body.data.map((d: { fileName: string }) => d.fileName));
 
     const explicit = await call(listing(adapter, PART, '120'));
-    expect(explicit.body.data.map((d: { fileName: string }) => d.fileName)).toEqual(latest.body.data.map((d: { fileName: string }) => d.fileName));
+    expect(explicit.body.data.map((d: { fileName: string }) => d.fileName)).toEqual(
+      latest.body.data.map((d: { fileName: string }) => d.fileName),
+    );
     const empty = await call(listing(adapter, PART, ''));
     expect(empty.body).toEqual(latest.body);
   });
 
   it('answers 200 with [] for an unknown material or revision and for a part without files', async () => {
-    for (const [materialId, revision] of [['NO-SUCH-PART', undefined], [PART, '999'], ['55-590100', undefined]] as const) {
+    for (const [materialId, revision] of [
+      ['NO-SUCH-PART', undefined],
+      [PART, '999'],
+      ['55-590100', undefined],
+    ] as const) {
       const { response, body } = await call(listing(adapter, materialId, revision));
       expect(response.status).toBe(200);
       expect(body).toEqual({ data: [] });
@@ -146,7 +168,10 @@ describe('adapter against the mock: listings and downloads', () => {
   });
 
   it('downloads exactly the fixture bytes through each listed link, for both revisions', async () => {
-    for (const [revision, row] of [[undefined, partOf(PART).row], ['119', revisionRow(PART, '119')]] as const) {
+    for (const [revision, row] of [
+      [undefined, partOf(PART).row],
+      ['119', revisionRow(PART, '119')],
+    ] as const) {
       const { body } = await call(listing(adapter, PART, revision));
       for (const file of filesIn(row)) {
         const link = body.data.find((d: { fileName: string }) => d.fileName === file.name).link;
@@ -165,7 +190,9 @@ describe('adapter against the mock: listings and downloads', () => {
     const { response } = await call(body.data[0].link);
     expect(response.status).toBe(200);
     const disposition = response.headers.get('content-disposition')!;
-    expect(disposition).toBe(`attachment; filename="Spec \\"v2\\" ? Z?rich draft.pdf"; filename*=UTF-8''Spec%20%22v2%22%20%E2%80%93%20Z%C3%BCrich%20draft.pdf`);
+    expect(disposition).toBe(
+      `attachment; filename="Spec \\"v2\\" ? Z?rich draft.pdf"; filename*=UTF-8''Spec%20%22v2%22%20%E2%80%93%20Z%C3%BCrich%20draft.pdf`,
+    );
     expect(parseContentDisposition(disposition).parameters.filename).toBe(ODD_NAME);
     expect(await response.text()).toBe('%PDF-1.4 odd name');
   });
@@ -175,7 +202,9 @@ describe('adapter against the mock: listings and downloads', () => {
     const link = body.data.find((d: { type: string }) => d.type === 'Drawing').link;
     const { response } = await call(link, { method: 'HEAD' });
     expect(response.status).toBe(200);
-    expect(response.headers.get('content-length')).toBe(String(filesIn(partOf(PART).row).find((f) => f.name.endsWith('drawing.pdf'))!.bytes.byteLength));
+    expect(response.headers.get('content-length')).toBe(
+      String(filesIn(partOf(PART).row).find((f) => f.name.endsWith('drawing.pdf'))!.bytes.byteLength),
+    );
     expect(response.headers.get('content-disposition')).toContain('55-554354_rev120_drawing.pdf');
     expect(await response.text()).toBe('');
   });
@@ -213,7 +242,7 @@ describe('adapter against the mock: listings and downloads', () => {
   });
 
   it('honours a configured key header name', async () => {
-    const custom = await startAdapter(mock.url, { apiKeyHeader: 'X-Jakamo-Secret' });
+    const custom = await startAdapter(mock.url, { ...unlimited, apiKeyHeader: 'X-Jakamo-Secret' });
     expect((await call(listing(custom, PART))).response.status).toBe(401);
     expect((await call(listing(custom, PART), { header: 'x-jakamo-secret' })).response.status).toBe(200);
   });
@@ -221,8 +250,8 @@ describe('adapter against the mock: listings and downloads', () => {
 
 describe('adapter against the mock: upstream trouble', () => {
   it('keeps answering 200 when every access token expires mid-run', async () => {
-    const mock = await startMock();
-    const adapter = await startAdapter(mock.url);
+    const mock = await startMock({ rateLimit: 0 });
+    const adapter = await startAdapter(mock.url, { requestsPerSecond: 1000 });
     expect((await call(listing(adapter, PART))).response.status).toBe(200);
     expect((await admin(mock.url, 'POST', '/tokens/expire')).expired).toBeGreaterThan(0);
     // An uncached listing needs OpenBOM again, with the expired token first.
@@ -236,7 +265,10 @@ describe('adapter against the mock: upstream trouble', () => {
     const refused = entries.findIndex((entry) => entry.path === revisionsPath && entry.status === 401);
     expect(refused).toBeGreaterThan(0);
     // Renewed with the refresh token (no second login), then the same request again.
-    expect(entries.slice(refused + 1, refused + 3).map((entry) => `${entry.method} ${entry.path}`)).toEqual(['POST /token/renew', `GET ${revisionsPath}`]);
+    expect(entries.slice(refused + 1, refused + 3).map((entry) => `${entry.method} ${entry.path}`)).toEqual([
+      'POST /token/renew',
+      `GET ${revisionsPath}`,
+    ]);
     expect(entries.filter((entry) => entry.path === '/login')).toHaveLength(1);
   });
 
@@ -254,7 +286,13 @@ describe('adapter against the mock: upstream trouble', () => {
     expect((await call(listing(patient, PART))).response.status).toBe(200);
     expect((await journal(mock.url)).filter((entry) => entry.status === 429)).toHaveLength(2);
 
-    await admin(mock.url, 'POST', '/faults', { method: 'GET', path: '/**', status: 429, headers: { 'Retry-After': '1' }, body: { error: 'Too many requests.' } });
+    await admin(mock.url, 'POST', '/faults', {
+      method: 'GET',
+      path: '/**',
+      status: 429,
+      headers: { 'Retry-After': '1' },
+      body: { error: 'Too many requests.' },
+    });
     const impatient = await startAdapter(mock.url, { maxRetries: 1 });
     const { response, body } = await call(listing(impatient, PART));
     expect(response.status).toBe(502);
@@ -263,11 +301,20 @@ describe('adapter against the mock: upstream trouble', () => {
 
   it('rides out a burst of 500s, and answers 502 with the error object when they persist', async () => {
     const mock = await startMock();
-    await admin(mock.url, 'POST', '/faults', { path: '/catalog/*', status: 500, body: { error: 'Something went wrong. Please try again later.' }, times: 3 });
+    await admin(mock.url, 'POST', '/faults', {
+      path: '/catalog/*',
+      status: 500,
+      body: { error: 'Something went wrong. Please try again later.' },
+      times: 3,
+    });
     const adapter = await startAdapter(mock.url, { maxRetries: 3, requestsPerSecond: 5 });
     expect((await call(listing(adapter, PART))).response.status).toBe(200);
 
-    await admin(mock.url, 'POST', '/faults', { path: '/catalog/**', status: 500, body: { error: 'Something went wrong. Please try again later.' } });
+    await admin(mock.url, 'POST', '/faults', {
+      path: '/catalog/**',
+      status: 500,
+      body: { error: 'Something went wrong. Please try again later.' },
+    });
     const { response, body } = await call(listing(adapter, PART, '119'));
     expect(response.status).toBe(502);
     expect(body.errors[0].message).toContain('HTTP 500');

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildPartIndex,
   cellText,
   downloadLink,
   filesOfRow,
@@ -8,31 +7,74 @@ import {
   isOpenBomFileUrl,
   parseOpenBomFileUrl,
   rowOfRevision,
+  safeFileName,
   tableRows,
   toJakamoDocuments,
 } from '../../src/adapter/mapping.js';
 
 const ORIGIN = 'https://developer-api.openbom.com';
 const mapping = { partNumberColumn: 'Part Number', revisionColumn: 'Revision', descriptionColumn: 'Description' };
-const url = (name: string, origin = ORIGIN) => `${origin}/document/doc-1/image?filename=${encodeURIComponent(name)}`;
+const DOC = '3f6c2a10-8d4e-4b7a-9c61-2e5d8a7b1c01';
+const url = (name: string, origin = ORIGIN) => `${origin}/document/${DOC}/image?filename=${encodeURIComponent(name)}`;
 
 describe('parseOpenBomFileUrl / isOpenBomFileUrl', () => {
   it('reads the file name from an OpenBOM file URL', () => {
     expect(parseOpenBomFileUrl(url('Spec sheet ü.pdf'))).toEqual({ url: url('Spec sheet ü.pdf'), fileName: 'Spec sheet ü.pdf' });
   });
 
-  it.each([['null'], [''], [null], [42], ['just text'], [`${ORIGIN}/document/doc-1/image`], [`${ORIGIN}/document/doc-1/thumbnail?filename=a`], ['ftp://x/document/d/image?filename=a']])(
+  it.each([['null'], [''], [null], [42], ['just text'], [`${ORIGIN}/document/${DOC}/image`], [`${ORIGIN}/document/${DOC}/thumbnail?filename=a`], ['ftp://x/document/d/image?filename=a']])(
     'rejects %j',
     (value) => {
       expect(parseOpenBomFileUrl(value)).toBeUndefined();
     },
   );
 
+  it.each([
+    ['an id that is not a UUID', `${ORIGIN}/document/doc-1/image?filename=a.pdf`],
+    ['an encoded slash in the id', `${ORIGIN}/document/${DOC}%2F..%2F..%2Fcatalogs/image?filename=a.pdf`],
+    ['an encoded dot-dot as the id', `${ORIGIN}/document/%2E%2E/image?filename=a.pdf`],
+    ['a UUID with a suffix', `${ORIGIN}/document/${DOC}-1/image?filename=a.pdf`],
+    ['a file name that is only dots and slashes', `${ORIGIN}/document/${DOC}/image?filename=..%2F..%2F..`],
+  ])('is no OpenBOM file URL with %s (never fetched with OpenBOM credentials)', (_, value) => {
+    expect(parseOpenBomFileUrl(value)).toBeUndefined();
+    expect(isOpenBomFileUrl(value, ORIGIN)).toBe(false);
+  });
+
+  it('accepts a document id in upper-case hex too', () => {
+    expect(parseOpenBomFileUrl(url('a.pdf').replace(DOC, DOC.toUpperCase()))?.fileName).toBe('a.pdf');
+  });
+
   it('accepts only the configured origin', () => {
     expect(isOpenBomFileUrl(url('a.pdf'), ORIGIN)).toBe(true);
     expect(isOpenBomFileUrl(url('a.pdf'), `${ORIGIN}/`)).toBe(true);
     expect(isOpenBomFileUrl(url('a.pdf', 'https://evil.example'), ORIGIN)).toBe(false);
     expect(isOpenBomFileUrl(url('a.pdf', 'https://developer-api.openbom.com:8443'), ORIGIN)).toBe(false);
+  });
+});
+
+describe('safeFileName: the names handed to Jakamo', () => {
+  it.each([
+    ['../../../etc/passwd', 'passwd'],
+    ['..\\..\\Windows\\win.ini', 'win.ini'],
+    ['C:\\fakepath\\drawing.pdf', 'drawing.pdf'],
+    ['/etc/', ''],
+    ['..', ''],
+    ['...', ''],
+    ['report\u202Efdp.exe', 'reportfdp.exe'],
+    ['a\u2066b\u2069c\u200e\u200f\u061c.pdf', 'abc.pdf'],
+    ['line\nbreak\r\t\u0000\u007f\u0085.pdf', 'linebreak.pdf'],
+    ['para\u2028graph\u2029.pdf', 'paragraph.pdf'],
+    ['  spaced.pdf  ', 'spaced.pdf'],
+    ['Zu\u0308rich.pdf', 'Zürich.pdf'],
+    ['設計図 №1 — ü.pdf', '設計図 №1 — ü.pdf'],
+    ['My "quoted" drawing.pdf', 'My "quoted" drawing.pdf'],
+  ])('%j → %j', (name, expected) => {
+    expect(safeFileName(name)).toBe(expected);
+  });
+
+  it('lists the safe name, while the URL fetched stays OpenBOM\'s own', () => {
+    const value = url('../../../etc/passwd');
+    expect(filesOfRow({ Drawing: value }, mapping, ORIGIN)).toEqual([{ column: 'Drawing', type: 'Drawing', fileName: 'passwd', description: '', url: value }]);
   });
 });
 
@@ -48,20 +90,6 @@ describe('rows and the part index', () => {
 
   it('keys rows by column, the first of repeated columns winning', () => {
     expect(tableRows(table)[0]).toEqual({ 'Part Number': 'P-1', Revision: 'A', Description: 'first' });
-  });
-
-  it('indexes trimmed part numbers, first catalog winning, skipping rows without one', () => {
-    const other = { columns: ['Part Number', 'Description'], cells: [['P-1', 'shadowed'], ['P-3', 'third']] };
-    const index = buildPartIndex(
-      [
-        { catalogId: 'a', table },
-        { catalogId: 'b', table: other },
-      ],
-      'Part Number',
-    );
-    expect([...index.keys()]).toEqual(['P-1', 'P-2', 'P-3']);
-    expect(index.get('P-1')).toMatchObject({ catalogId: 'a', row: { Description: 'first' } });
-    expect(index.get('P-3')?.catalogId).toBe('b');
   });
 
   it('reads cells as trimmed text with empty cells as ""', () => {
@@ -89,6 +117,16 @@ describe('filesOfRow', () => {
     const files = filesOfRow(withThumb, { ...mapping, files: [{ column: 'Thumbnail image', type: 'Picture' }, { column: 'Elsewhere', type: 'X' }] }, ORIGIN);
     expect(files.map((f) => [f.column, f.type, f.fileName])).toEqual([['Thumbnail image', 'Picture', 'thumb.png']]);
   });
+
+  it.each([['"null" (the contract\'s empty file cell)', 'null'], ['""', ''], ['null', null], ['a missing cell', undefined]])(
+    'treats %s as no file, in configured and in detected file columns',
+    (_, empty) => {
+      const cells = { ...row, 'Thumbnail image': empty, Drawing: empty, 'CAD Model': url('model.step') };
+      const configured = { ...mapping, files: [{ column: 'Thumbnail image', type: 'Picture' }, { column: 'Drawing', type: 'Drawing' }, { column: 'CAD Model', type: 'CAD' }] };
+      expect(filesOfRow(cells, configured, ORIGIN).map((f) => f.column)).toEqual(['CAD Model']);
+      expect(filesOfRow(cells, mapping, ORIGIN).map((f) => f.column)).toEqual(['CAD Model']);
+    },
+  );
 
   it('gives an empty description when the description column is missing or empty', () => {
     expect(filesOfRow({ Drawing: url('a.pdf') }, mapping, ORIGIN)[0]?.description).toBe('');

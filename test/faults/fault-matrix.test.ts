@@ -2,9 +2,15 @@
  * The fault matrix: the adapter in front of the OpenBOM mock, both on real sockets, with faults injected through the
  * mock's admin API. Each row asserts what Jakamo sees: 200 after retries within a bounded time, 502 with the error
  * object, or a download that ends in a cut connection (never a complete-looking short or corrupt file).
- * README "Fault behaviour" is the table of these rows. Timeouts and retries are kept small so the file runs fast.
+ * docs/faults.md is the table of these rows. Timeouts and retries are kept small so the file runs fast.
+ *
+ * The part index is kept warm (loaded with the first listing, refreshed in the background), so a listing of a part's
+ * current row needs no OpenBOM call: the listing rows ask for a named revision, whose lookups
+ * (`/catalog/<id>/revisions/…`) are on the request path. Rows about the redirect to storage run on a fresh adapter,
+ * which has no storage redirect to reuse yet.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { listen } from '../../src/shared/server.js';
 import { loadDefaultFixture } from '../../src/fixtures/load.js';
 import type { FileValue, Fixture } from '../../src/fixtures/types.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
@@ -28,6 +34,10 @@ import {
 
 const spec = loadSpec('spec/jakamo-file-callback.yaml');
 const PART = '55-554354';
+/** A revision of PART: its listing asks OpenBOM for the part's revisions and their merged rows. */
+const REVISION = '119';
+const REVISIONS_PATH = '/catalog/*/revisions/partnumber/*';
+const isRevisionsCall = (entry: JournalEntry) => /^\/catalog\/[^/]+\/revisions\/partnumber\//.test(entry.path);
 const BIG_PART = 'FAULTS-BIG-1';
 /** 1 MiB in a pattern, so that a short or shifted copy cannot pass for the file. */
 const BIG_FILE: FileValue = {
@@ -42,7 +52,8 @@ const MAX_RETRIES = 2;
 const MAX_BACKOFF_MS = 750;
 /** Three attempts that each time out, their backoffs, and slack for a loaded machine. */
 const TIMEOUT_BUDGET_MS = (MAX_RETRIES + 1) * TIMEOUT_MS + MAX_BACKOFF_MS + 1000;
-const SETTINGS: AdapterSettings = { timeoutMs: TIMEOUT_MS, maxRetries: MAX_RETRIES, requestsPerSecond: 50, cacheTtlSeconds: 0 };
+/** Backoffs at their shortest (no jitter): the bounds below still allow the longest. */
+const SETTINGS: AdapterSettings = { timeoutMs: TIMEOUT_MS, maxRetries: MAX_RETRIES, requestsPerSecond: 50, cacheTtlSeconds: 0, random: () => 0 };
 
 function faultsFixture(): Fixture {
   const fixture = loadDefaultFixture();
@@ -58,9 +69,16 @@ afterAll(async () => {
 
 async function startPair(settings: Partial<AdapterSettings> = {}, rateLimit = 0): Promise<{ mock: MockServer; adapter: AdapterServer }> {
   const mock = await startMockServer({ fixture: faultsFixture(), rateLimit });
-  const adapter = await startAdapterServer(mock.url, { ...SETTINGS, ...settings, logger });
-  closers.push(() => adapter.close(), () => mock.close());
+  const adapter = await startAdapter(mock.url, settings);
+  closers.push(() => mock.close());
   return { mock, adapter };
+}
+
+/** Another adapter on a running mock: its own tokens, index and (no) storage redirects. */
+async function startAdapter(mockUrl: string, settings: Partial<AdapterSettings> = {}): Promise<AdapterServer> {
+  const adapter = await startAdapterServer(mockUrl, { ...SETTINGS, ...settings, logger });
+  closers.push(() => adapter.close());
+  return adapter;
 }
 
 /** A JSON call to the adapter, validated against the File Callback spec; with the time it took. */
@@ -116,8 +134,8 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
 
   describe('upstream latency past the timeout', () => {
     it('once: times out, retries, 200', async () => {
-      const { id } = await fault(mock.url, { path: '/catalogs', latencyMs: 2000, times: 1 });
-      const answer = await call(listingUrl(adapter.url, PART));
+      const { id } = await fault(mock.url, { path: REVISIONS_PATH, latencyMs: 2000, times: 1 });
+      const answer = await call(listingUrl(adapter.url, PART, REVISION));
       expect(answer.status).toBe(200);
       expect(answer.body.data.length).toBeGreaterThan(0);
       expect(await timesApplied(mock.url, id, 1)).toBe(1);
@@ -125,8 +143,8 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
     });
 
     it('persistent: every attempt times out, 502 within the bounded time', async () => {
-      const { id } = await fault(mock.url, { path: '/catalogs', latencyMs: 5000, times: 10 });
-      const answer = await call(listingUrl(adapter.url, PART));
+      const { id } = await fault(mock.url, { path: REVISIONS_PATH, latencyMs: 5000, times: 10 });
+      const answer = await call(listingUrl(adapter.url, PART, REVISION));
       expectBadGateway(answer, `timed out after ${TIMEOUT_MS} ms`);
       expect(await timesApplied(mock.url, id, 10)).toBe(MAX_RETRIES + 1);
       expect(answer.ms).toBeGreaterThanOrEqual((MAX_RETRIES + 1) * TIMEOUT_MS);
@@ -142,34 +160,37 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
 
   describe('connection dropped before the answer', () => {
     it('listing, once: retried, 200', async () => {
-      await fault(mock.url, { path: '/catalogs', drop: true, times: 1 });
-      expect((await call(listingUrl(adapter.url, PART))).status).toBe(200);
-      expect((await journal(mock.url)).map(pathOnly).slice(0, 2)).toEqual(['GET /catalogs 0', 'GET /catalogs 200']);
+      await fault(mock.url, { path: REVISIONS_PATH, drop: true, times: 1 });
+      expect((await call(listingUrl(adapter.url, PART, REVISION))).status).toBe(200);
+      expect((await journal(mock.url)).filter(isRevisionsCall).map((entry) => entry.status)).toEqual([0, 200]);
     });
 
     it('listing, persistent: 502', async () => {
-      const { id } = await fault(mock.url, { path: '/catalogs', drop: true, times: 10 });
-      expectBadGateway(await call(listingUrl(adapter.url, PART)), 'unreachable');
+      const { id } = await fault(mock.url, { path: REVISIONS_PATH, drop: true, times: 10 });
+      expectBadGateway(await call(listingUrl(adapter.url, PART, REVISION)), 'unreachable');
       expect(await timesApplied(mock.url, id, 10)).toBe(MAX_RETRIES + 1);
     });
 
     it('the redirect to storage, once: retried, the download is whole', async () => {
-      await fault(mock.url, { path: '/document/*/image', drop: true, times: 1 });
-      await expectWholeFile(bigLink);
+      const fresh = await startAdapter(mock.url);
+      const link = await linkOf(fresh.url, BIG_PART, BIG_FILE.name);
+      const { id } = await fault(mock.url, { path: '/document/*/image', drop: true, times: 1 });
+      await expectWholeFile(link);
+      expect(await timesApplied(mock.url, id, 1)).toBe(1);
     });
   });
 
   describe('answer cut mid-body (truncated)', () => {
     it('listing JSON, once: retried, 200', async () => {
-      await fault(mock.url, { path: '/catalogs', truncate: 20, times: 1 });
-      const answer = await call(listingUrl(adapter.url, PART));
+      await fault(mock.url, { path: REVISIONS_PATH, truncate: 20, times: 1 });
+      const answer = await call(listingUrl(adapter.url, PART, REVISION));
       expect(answer.status).toBe(200);
-      expect((await journal(mock.url)).filter((entry) => entry.path === '/catalogs')).toHaveLength(2);
+      expect((await journal(mock.url)).filter(isRevisionsCall)).toHaveLength(2);
     });
 
     it('listing JSON, persistent: 502', async () => {
-      const { id } = await fault(mock.url, { path: '/catalogs', truncate: 20, times: 10 });
-      expectBadGateway(await call(listingUrl(adapter.url, PART)), 'unreachable');
+      const { id } = await fault(mock.url, { path: REVISIONS_PATH, truncate: 20, times: 10 });
+      expectBadGateway(await call(listingUrl(adapter.url, PART, REVISION)), 'unreachable');
       expect(await timesApplied(mock.url, id, 10)).toBe(MAX_RETRIES + 1);
     });
 
@@ -195,8 +216,8 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
 
   describe('5xx bursts', () => {
     it('short burst on OpenBOM: 200 after retries', async () => {
-      const { id } = await fault(mock.url, { path: '/catalogs', status: 503, times: 2 });
-      expect((await call(listingUrl(adapter.url, PART))).status).toBe(200);
+      const { id } = await fault(mock.url, { path: REVISIONS_PATH, status: 503, times: 2 });
+      expect((await call(listingUrl(adapter.url, PART, REVISION))).status).toBe(200);
       expect(await timesApplied(mock.url, id, 2)).toBe(2);
     });
 
@@ -206,47 +227,46 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
     });
 
     it('longer than the retry budget: 502 with the error object', async () => {
-      const { id } = await fault(mock.url, { path: '/catalogs', status: 500, times: 10 });
-      const answer = await call(listingUrl(adapter.url, PART));
+      const { id } = await fault(mock.url, { path: REVISIONS_PATH, status: 500, times: 10 });
+      const answer = await call(listingUrl(adapter.url, PART, REVISION));
       expectBadGateway(answer, 'HTTP 500');
       expect(await timesApplied(mock.url, id, 10)).toBe(MAX_RETRIES + 1);
       expect(answer.ms).toBeLessThan(MAX_BACKOFF_MS + 1000);
     });
 
     it('a well-formed but wrong 200 (no columns and cells): 502 at once, not retried', async () => {
-      const { id } = await fault(mock.url, { path: '/catalog/*', status: 200, body: { unexpected: true }, times: 10 });
-      expectBadGateway(await call(listingUrl(adapter.url, PART)), 'without columns and cells');
-      // The three catalogs are fetched in parallel, one attempt each.
-      expect(await timesApplied(mock.url, id, 10)).toBe(3);
+      const { id } = await fault(mock.url, { path: '/catalog/*/revisions/merged/partnumber/*', status: 200, body: { unexpected: true }, times: 10 });
+      expectBadGateway(await call(listingUrl(adapter.url, PART, REVISION)), 'without columns and cells');
+      expect(await timesApplied(mock.url, id, 10)).toBe(1);
     });
   });
 
   describe('429 storms', () => {
     it('with Retry-After: 1, twice: waits as told, 200', async () => {
-      await fault(mock.url, { path: '/catalogs', status: 429, headers: { 'Retry-After': '1' }, times: 2 });
-      const answer = await call(listingUrl(adapter.url, PART));
+      await fault(mock.url, { path: REVISIONS_PATH, status: 429, headers: { 'Retry-After': '1' }, times: 2 });
+      const answer = await call(listingUrl(adapter.url, PART, REVISION));
       expect(answer.status).toBe(200);
       expect(answer.ms).toBeGreaterThanOrEqual(2000);
       expect(answer.ms).toBeLessThan(4000);
     });
 
     it('without Retry-After, twice: exponential backoff, 200', async () => {
-      await fault(mock.url, { path: '/catalogs', status: 429, times: 2 });
-      const answer = await call(listingUrl(adapter.url, PART));
+      await fault(mock.url, { path: REVISIONS_PATH, status: 429, times: 2 });
+      const answer = await call(listingUrl(adapter.url, PART, REVISION));
       expect(answer.status).toBe(200);
       expect(answer.ms).toBeLessThan(MAX_BACKOFF_MS + 1000);
     });
 
     it('Retry-After longer than a Jakamo request can wait (120 s): 502 at once', async () => {
-      await fault(mock.url, { path: '/catalogs', status: 429, headers: { 'Retry-After': '120' }, times: 10 });
-      const answer = await call(listingUrl(adapter.url, PART));
+      await fault(mock.url, { path: REVISIONS_PATH, status: 429, headers: { 'Retry-After': '120' }, times: 10 });
+      const answer = await call(listingUrl(adapter.url, PART, REVISION));
       expectBadGateway(answer, /429|rate limit/);
       expect(answer.ms).toBeLessThan(1000);
     });
 
     it('longer than the retry budget: 502', async () => {
-      const { id } = await fault(mock.url, { path: '/catalogs', status: 429, times: 10 });
-      expectBadGateway(await call(listingUrl(adapter.url, PART)), 'HTTP 429');
+      const { id } = await fault(mock.url, { path: REVISIONS_PATH, status: 429, times: 10 });
+      expectBadGateway(await call(listingUrl(adapter.url, PART, REVISION)), 'HTTP 429');
       expect(await timesApplied(mock.url, id, 10)).toBe(MAX_RETRIES + 1);
     });
   });
@@ -254,8 +274,7 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
   describe('tokens revoked during a download', () => {
     it('between the listing and the download: renews with the refresh token, 200 and the whole file', async () => {
       // With listings cached, the download's first OpenBOM call is the redirect itself, made with the revoked token.
-      const cached = await startAdapterServer(mock.url, { ...SETTINGS, cacheTtlSeconds: 60, logger });
-      closers.push(() => cached.close());
+      const cached = await startAdapter(mock.url, { cacheTtlSeconds: 60 });
       const link = await linkOf(cached.url, BIG_PART, BIG_FILE.name);
       expect((await admin<{ expired: number }>(mock.url, 'POST', '/tokens/expire')).expired).toBeGreaterThan(0);
       await admin(mock.url, 'DELETE', '/requests');
@@ -270,11 +289,14 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
   });
 
   describe('storage URL expired between the 302 and the fetch', () => {
+    const fileCalls = async () => (await journal(mock.url)).map(pathOnly).filter((entry) => /^GET \/(document|__storage)\//.test(entry));
+
     it('once: the adapter asks OpenBOM for a fresh redirect, 200 and the whole file', async () => {
+      const fresh = await startAdapter(mock.url);
+      const link = await linkOf(fresh.url, BIG_PART, BIG_FILE.name);
       await fault(mock.url, { path: '/__storage/**', status: 403, times: 1 });
-      await expectWholeFile(bigLink);
-      const entries = (await journal(mock.url)).map(pathOnly).filter((entry) => /^GET \/(document|__storage)\//.test(entry));
-      expect(entries).toEqual([
+      await expectWholeFile(link);
+      expect(await fileCalls()).toEqual([
         expect.stringMatching(/^GET \/document\/.+\/image 302$/),
         expect.stringMatching(/^GET \/__storage\/.+ 403$/),
         expect.stringMatching(/^GET \/document\/.+\/image 302$/),
@@ -282,12 +304,72 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
       ]);
     });
 
+    it('a reused redirect refused (403): dropped, one fresh redirect, 200 and the whole file', async () => {
+      await expectWholeFile(bigLink);
+      await admin(mock.url, 'DELETE', '/requests');
+      await fault(mock.url, { path: '/__storage/**', status: 403, times: 1 });
+      await expectWholeFile(bigLink);
+      await expectWholeFile(bigLink);
+      expect(await fileCalls()).toEqual([
+        expect.stringMatching(/^GET \/__storage\/.+ 403$/),
+        expect.stringMatching(/^GET \/document\/.+\/image 302$/),
+        expect.stringMatching(/^GET \/__storage\/.+ 200$/),
+        expect.stringMatching(/^GET \/__storage\/.+ 200$/),
+      ]);
+    });
+
     it('every storage URL already expired (storageUrlTtlMs 0): one fresh redirect, then 502 — not a 404', async () => {
+      const fresh = await startAdapter(mock.url);
+      const link = await linkOf(fresh.url, BIG_PART, BIG_FILE.name);
       await admin(mock.url, 'PATCH', '/settings', { storageUrlTtlMs: 0 });
-      const received = await download(bigLink);
+      const received = await download(link);
       expect(received.status).toBe(502);
       expect(JSON.parse(received.bytes.toString())).toEqual({ message: 'Bad gateway', errors: [{ message: expect.stringContaining('HTTP 403') }] });
       expect((await journal(mock.url)).filter((entry) => entry.kind === 'storage').map((entry) => entry.status)).toEqual([403, 403]);
+    });
+  });
+
+  describe('repeat downloads', () => {
+    it('two downloads of a file cost one OpenBOM call: the storage redirect is reused while valid', async () => {
+      const fresh = await startAdapter(mock.url);
+      const link = await linkOf(fresh.url, BIG_PART, BIG_FILE.name);
+      await admin(mock.url, 'DELETE', '/requests');
+      await expectWholeFile(link);
+      await expectWholeFile(link);
+      const entries = await journal(mock.url);
+      expect(entries.filter((entry) => entry.path.startsWith('/document/')).map(pathOnly)).toEqual([expect.stringMatching(/^GET \/document\/.+\/image 302$/)]);
+      expect(entries.filter((entry) => entry.kind === 'storage').map((entry) => entry.status)).toEqual([200, 200]);
+    });
+  });
+
+  describe('redirects the adapter does not follow', () => {
+    it('OpenBOM redirecting to a data: URL: 502, nothing of it streamed back', async () => {
+      const fresh = await startAdapter(mock.url);
+      const link = await linkOf(fresh.url, BIG_PART, BIG_FILE.name);
+      await fault(mock.url, { path: '/document/*/image', status: 302, headers: { Location: 'data:text/plain,root:x:0:0:root' }, times: 10 });
+      const received = await download(link);
+      expect(received.status).toBe(502);
+      expect(received.bytes.toString()).not.toContain('root:x');
+      expect(JSON.parse(received.bytes.toString())).toEqual({ message: 'Bad gateway', errors: [{ message: expect.stringContaining('data:') }] });
+    });
+
+    it('the storage host redirecting to another origin (a loopback admin page): 502, the page never fetched', async () => {
+      let adminHits = 0;
+      const adminPage = await listen({
+        fetch: () => {
+          adminHits++;
+          return new Response('admin secrets', { headers: { 'Content-Type': 'text/plain' } });
+        },
+      });
+      closers.push(() => adminPage.close());
+      const fresh = await startAdapter(mock.url);
+      const link = await linkOf(fresh.url, BIG_PART, BIG_FILE.name);
+      await fault(mock.url, { path: '/__storage/**', status: 302, headers: { Location: `${adminPage.url}/admin` }, times: 10 });
+      const received = await download(link);
+      expect(received.status).toBe(502);
+      expect(received.bytes.toString()).not.toContain('admin secrets');
+      expect(JSON.parse(received.bytes.toString())).toEqual({ message: 'Bad gateway', errors: [{ message: expect.stringContaining('another origin') }] });
+      expect(adminHits).toBe(0);
     });
   });
 
@@ -313,8 +395,7 @@ describe('fault matrix: the OpenBOM rate limit under lag and hang-ups', () => {
       }
       return fetch(input, init);
     };
-    const adapter = await startAdapterServer(mock.url, { ...SETTINGS, requestsPerSecond: 5, cacheTtlSeconds: 60, fetch: lagging, logger });
-    closers.push(() => adapter.close());
+    const adapter = await startAdapter(mock.url, { requestsPerSecond: 5, cacheTtlSeconds: 60, fetch: lagging });
     const answers = await Promise.all(['119', '120', ''].map((revision) => call(listingUrl(adapter.url, PART, revision))));
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
     const api = (await journal(mock.url)).filter((entry) => entry.kind === 'api');
@@ -324,23 +405,25 @@ describe('fault matrix: the OpenBOM rate limit under lag and hang-ups', () => {
   });
 
   it('a download whose Jakamo client hangs up while it waits for its turn is dropped, never sent to OpenBOM', async () => {
-    const { mock } = await startPair();
-    const adapter = await startAdapterServer(mock.url, { ...SETTINGS, requestsPerSecond: 2, cacheTtlSeconds: 60, logger });
-    closers.push(() => adapter.close());
+    const fixture = faultsFixture();
+    const mock = await startMockServer({ fixture, rateLimit: 0 });
+    closers.push(() => mock.close());
+    // Each download asks OpenBOM (redirect reuse off), so that downloads stand for any request waiting for a permit;
+    // one catalog to index, so that the listing before them costs two requests (the login and that catalog).
+    const adapter = await startAdapter(mock.url, { requestsPerSecond: 2, cacheTtlSeconds: 60, reuseRedirects: false, timeoutMs: 1_000, catalogs: [fixture.catalogs[0]!.id] });
     const link = await linkOf(adapter.url, BIG_PART, BIG_FILE.name);
     await admin(mock.url, 'DELETE', '/requests');
     const redirects = async () => (await journal(mock.url)).filter((entry) => entry.path.startsWith('/document/')).length;
 
     // Both permits are busy with slow redirects (slow, not past the timeout); a third download queues behind them,
     // and its client gives up.
-    await fault(mock.url, { path: '/document/*/image', latencyMs: 300, times: 2 });
+    const { id } = await fault(mock.url, { path: '/document/*/image', latencyMs: 300, times: 2 });
     const slow = [download(link), download(link)];
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await vi.waitFor(async () => expect(await timesApplied(mock.url, id, 2)).toBe(2), { timeout: 5_000, interval: 10 });
     await expect(fetch(link, { headers: { 'X-API-KEY': JAKAMO_KEY }, signal: AbortSignal.timeout(150) })).rejects.toThrow();
     for (const received of await Promise.all(slow)) expect(received.complete).toBe(true);
-    // Past the moment a permit came back (1050 ms after a slow answer), the abandoned download has not been sent.
-    await new Promise((resolve) => setTimeout(resolve, 1300));
-    expect(await redirects()).toBe(2);
+    // The next download queues where the abandoned one stood: had that one not been dropped, it would reach OpenBOM
+    // first, and this one would make four.
     await expectWholeFile(link);
     expect(await redirects()).toBe(3);
   });
@@ -348,16 +431,19 @@ describe('fault matrix: the OpenBOM rate limit under lag and hang-ups', () => {
 
 describe('fault matrix: the mock restarted mid-run', () => {
   it('while down: 502 once the budget is spent; back without state: the adapter logs in again, 200', async () => {
-    const { mock, adapter } = await startPair({ maxRetries: 3 });
+    // Listings cached for a minute: no background refresh of the index runs during the row.
+    const { mock, adapter } = await startPair({ maxRetries: 3, cacheTtlSeconds: 60 });
     expect((await call(listingUrl(adapter.url, PART))).status).toBe(200);
 
     await mock.stop();
-    const whileDown = await call(listingUrl(adapter.url, PART));
+    const whileDown = await call(listingUrl(adapter.url, PART, '120'));
     expectBadGateway(whileDown, 'unreachable');
 
     // A request that starts while the mock is down and finishes after it is back: the retries bridge the gap.
+    const retries = () => logger.lines.filter((line) => line.includes('"openbom retry"')).length;
+    const retriedBefore = retries();
     const pending = call(listingUrl(adapter.url, PART, '119'));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await vi.waitFor(() => expect(retries()).toBeGreaterThan(retriedBefore), { interval: 10 });
     await mock.start();
     const bridged = await pending;
     expect(bridged.status).toBe(200);

@@ -6,8 +6,7 @@
 import { request } from 'node:http';
 import { createAdapterApp } from '../../src/adapter/app.js';
 import { loadAdapterConfig } from '../../src/adapter/config.js';
-import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
-import type { Fixture } from '../../src/fixtures/types.js';
+import { openBomClientFromConfig } from '../../src/adapter/openbom/index.js';
 import { createMockApp, type MockOptions } from '../../src/mock/app.js';
 import { silentLogger, type Logger } from '../../src/shared/logger.js';
 import { listen, type RunningServer } from '../../src/shared/server.js';
@@ -33,7 +32,7 @@ export async function startMockServer(options: MockOptions): Promise<MockServer>
   const start = async () => {
     const app = createMockApp({ ...options, fixture: structuredClone(options.fixture) });
     // Passes node-server's bindings through: the mock uses them to drop and truncate connections.
-    server = await listen({ fetch: (req, env) => app.fetch(req, env as Parameters<typeof app.fetch>[1]) }, { port });
+    server = await listen({ fetch: (req, env) => app.fetch(req, env) }, { port });
     port = server.port;
   };
   const stop = async () => {
@@ -53,6 +52,12 @@ export interface AdapterSettings {
   logger?: Logger;
   /** What the adapter reaches OpenBOM with (default: global fetch); tests wrap it to delay or observe requests. */
   fetch?: typeof fetch;
+  /** Reuse storage redirects for repeat downloads (default true, as `serve`); false is the behaviour before it. */
+  reuseRedirects?: boolean;
+  /** 0..1 for the backoff's jitter (default Math.random); 0 keeps each backoff at its shortest, half its ceiling. */
+  random?: () => number;
+  /** Catalog ids to search (default: every catalog OpenBOM lists). */
+  catalogs?: string[];
 }
 
 export interface AdapterServer {
@@ -62,8 +67,9 @@ export interface AdapterServer {
 
 export async function startAdapterServer(openBomUrl: string, settings: AdapterSettings): Promise<AdapterServer> {
   const logger = settings.logger ?? silentLogger;
-  let app: ReturnType<typeof createAdapterApp> | undefined;
-  const server = await listen({ fetch: (req) => app!.fetch(req) });
+  // The app needs the server's URL; the server answers through it once it exists.
+  const served: { app?: ReturnType<typeof createAdapterApp> } = {};
+  const server = await listen({ fetch: (req) => served.app!.fetch(req) });
   const config = loadAdapterConfig({
     flags: {
       openbomUrl: openBomUrl,
@@ -72,14 +78,17 @@ export async function startAdapterServer(openBomUrl: string, settings: AdapterSe
       maxRetries: settings.maxRetries,
       requestsPerSecond: settings.requestsPerSecond,
       cacheTtl: settings.cacheTtlSeconds,
+      ...(settings.catalogs ? { catalogs: settings.catalogs.join(',') } : {}),
     },
     env: { JAKAMO_API_KEYS: JAKAMO_KEY, ...OPENBOM_SECRETS },
   });
   const openbom = openBomClientFromConfig(config.openbom, {
     logger,
     ...(settings.fetch ? { fetch: settings.fetch } : {}),
+    ...(settings.reuseRedirects !== undefined ? { reuseRedirects: settings.reuseRedirects } : {}),
+    ...(settings.random ? { random: settings.random } : {}),
   });
-  app = createAdapterApp({ config, openbom, logger });
+  served.app = createAdapterApp({ config, openbom, logger });
   return { url: server.url, close: () => server.close() };
 }
 

@@ -63,10 +63,38 @@ describe('what the storage redirect does with OpenBOM credentials', () => {
     const entries = await journal(mock.url);
     const storage = entries.filter((entry) => entry.kind === 'storage');
     expect(storage).toHaveLength(data.length);
-    // The journal shows a masked value when a header was sent, "" when it was not.
+    // The journal shows a fingerprint (no character of the secret) when a header was sent, "" when it was not.
     for (const entry of storage) expect([entry.appKey, entry.accessToken]).toEqual(['', '']);
     const redirects = entries.filter((entry) => entry.path.startsWith('/document/'));
     expect(redirects).toHaveLength(data.length);
-    for (const entry of redirects) expect([entry.appKey, entry.accessToken]).toEqual(['demo****', expect.stringMatching(/^eyJ.\*{4}$/)]);
+    for (const entry of redirects) expect([entry.appKey, entry.accessToken]).toEqual(['sha256:5181bf7b', expect.stringMatching(/^sha256:[0-9a-f]{8}$/)]);
+  });
+});
+
+describe('what the adapter hands Jakamo from OpenBOM', () => {
+  it('lists and serves OpenBOM file names without path parts, control or bidi characters, with nosniff', async () => {
+    const fixture = loadDefaultFixture();
+    const file = (name: string) => ({ kind: 'file' as const, name, contentType: 'text/plain', bytes: new TextEncoder().encode(`content of ${JSON.stringify(name)}`) });
+    fixture.catalogs[0]!.parts.push({
+      row: { 'Part Number': 'NAMES-1', Name: 'Names', Description: 'Hostile names', Revision: 'A', Drawing: file('../../../etc/passwd'), 'CAD Model': file('invoice\u202Efdp.exe\r\nX-Injected: 1') },
+      revisions: [],
+    });
+    const mock = await startMockServer({ fixture, rateLimit: 0 });
+    const adapter = await startAdapterServer(mock.url, { timeoutMs: 2000, maxRetries: 1, requestsPerSecond: 50, cacheTtlSeconds: 60 });
+    closers.push(() => adapter.close(), () => mock.close());
+    const listing = await fetch(listingUrl(adapter.url, 'NAMES-1'), { headers: { 'X-API-KEY': JAKAMO_KEY } });
+    const { data } = (await listing.json()) as { data: Array<{ fileName: string; link: string }> };
+    expect(data.map((document) => document.fileName).sort()).toEqual(['invoicefdp.exeX-Injected: 1', 'passwd']);
+    for (const { link, fileName } of data) {
+      const received = await download(link);
+      expect(received.status).toBe(200);
+      expect(received.headers['x-content-type-options']).toBe('nosniff');
+      expect(received.headers['x-injected']).toBeUndefined();
+      const disposition = String(received.headers['content-disposition']);
+      expect(disposition).not.toMatch(/[/\\]|\.\.|\u202E/);
+      expect(disposition).toContain(fileName === 'passwd' ? 'filename=passwd' : 'filename="invoicefdp.exeX-Injected: 1"');
+      // The bytes are OpenBOM's file under its own name.
+      expect(received.bytes.toString()).toMatch(/^content of /);
+    }
   });
 });

@@ -4,7 +4,7 @@
  * holder is taken over, and an outage fails fast and heals by itself.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SharedStateUnavailableError, type SharedState, type StoredTokens } from '../../src/adapter/state/index.js';
 import { createRedisState, accountNamespace } from '../../src/adapter/state/redis-state.js';
 import { systemClock } from '../../src/shared/clock.js';
@@ -45,12 +45,12 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
 
   it('never lets more than the limit start in any window, summed over every replica, however long answers take', async () => {
     const [a, b, c] = await replicas(3);
-    const limiters = [a!, b!, c!].map((state) => state.limiter({ limit: 3, windowMs: 300, clock: systemClock, maxRequestMs: 2_000 }));
+    const limiters = [a!, b!, c!].map((state) => state.permits({ limit: 3, windowMs: 300, clock: systemClock, maxRequestMs: 2_000 }));
     const starts: number[] = [];
     const started = Date.now();
     await Promise.all(
       Array.from({ length: 15 }, async (_, i) => {
-        const answered = await limiters[i % 3]!.acquire();
+        const answered = await limiters[i % 3]!.acquire('foreground');
         starts.push(Date.now());
         // The request takes its time; its permit comes back one window after the answer.
         await new Promise((resolve) => setTimeout(resolve, (i * 37) % 100));
@@ -69,32 +69,79 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
 
   it('gives a permit back a window after its answer, or once the longest request and a window passed without one', async () => {
     const [a] = await replicas(1);
-    const limiter = a!.limiter({ limit: 1, windowMs: 100, clock: systemClock, maxRequestMs: 400 });
-    await limiter.acquire(); // the first start on a fresh Redis waits a window
+    const limiter = a!.permits({ limit: 1, windowMs: 100, clock: systemClock, maxRequestMs: 400 });
+    await limiter.acquire('foreground'); // the first start on a fresh Redis waits a window
     let granted = Date.now();
     // Never answered (its replica died with the request in flight): free again after 400 + 100 ms. Measured from
     // when the grant reached this process, so with room for a busy event loop, yet far from the 100 ms below.
-    await limiter.acquire();
+    await limiter.acquire('foreground');
     expect(Date.now() - granted).toBeGreaterThanOrEqual(400);
     granted = Date.now();
-    const answered = await limiter.acquire();
+    const answered = await limiter.acquire('foreground');
     expect(Date.now() - granted).toBeGreaterThanOrEqual(400);
     answered();
     granted = Date.now();
-    await limiter.acquire();
+    await limiter.acquire('foreground');
     expect(Date.now() - granted).toBeGreaterThanOrEqual(100 - 20);
     expect(Date.now() - granted).toBeLessThan(400);
   });
 
   it('holds every replica back while one of them was told to pause', async () => {
     const [a, b] = await replicas(2);
-    const limiterA = a!.limiter({ limit: 5, windowMs: 100, clock: systemClock, maxRequestMs: 2_000 });
-    const limiterB = b!.limiter({ limit: 5, windowMs: 100, clock: systemClock, maxRequestMs: 2_000 });
-    await limiterA.acquire();
+    const limiterA = a!.permits({ limit: 5, windowMs: 100, clock: systemClock, maxRequestMs: 2_000 });
+    const limiterB = b!.permits({ limit: 5, windowMs: 100, clock: systemClock, maxRequestMs: 2_000 });
+    await limiterA.acquire('foreground');
     await limiterA.pauseFor(400);
     const started = Date.now();
-    await limiterB.acquire();
+    await limiterB.acquire('foreground');
     expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+  });
+
+  it('serves foreground callers of every replica before any background caller', async () => {
+    const [a, b] = await replicas(2);
+    const poolA = a!.permits({ limit: 1, windowMs: 100, clock: systemClock, maxRequestMs: 2_000 });
+    const poolB = b!.permits({ limit: 1, windowMs: 100, clock: systemClock, maxRequestMs: 2_000 });
+    const held = await poolA.acquire('foreground');
+    const order: string[] = [];
+    const take = (pool: typeof poolA, priority: 'foreground' | 'background', name: string) =>
+      pool.acquire(priority, undefined).then((release) => {
+        order.push(name);
+        release();
+      });
+    // B's background caller asks first; A's two foreground callers are refused too and mark A as waiting.
+    const background = take(poolB, 'background', 'B background');
+    await new Promise((resolve) => setImmediate(resolve));
+    const foreground = [take(poolA, 'foreground', 'A foreground 1'), take(poolA, 'foreground', 'A foreground 2')];
+    await vi.waitFor(async () => expect(await inspector.zcard(`${accountNamespace(`jk-test-${prefixCounter}:`, OPENBOM_URL, APP_KEY)}limiter:foreground`)).toBe(1));
+    held();
+    await Promise.all([background, ...foreground]);
+    expect(order).toEqual(['A foreground 1', 'A foreground 2', 'B background']);
+  });
+
+  it('a caller that gives up while waiting leaves the queue and uses no permit', async () => {
+    const [a] = await replicas(1);
+    const pool = a!.permits({ limit: 1, windowMs: 100, clock: systemClock, maxRequestMs: 2_000 });
+    const held = await pool.acquire('foreground');
+    const gaveUp = new AbortController();
+    const abandoned = pool.acquire('foreground', gaveUp.signal);
+    gaveUp.abort(new Error('client went away'));
+    await expect(abandoned).rejects.toThrow('client went away');
+    held();
+    const next = await pool.acquire('foreground');
+    next();
+  });
+
+  it('shares storage redirects between replicas until they stop being usable, and forgets a refused one', async () => {
+    const [a, b] = await replicas(2);
+    const fileUrl = 'http://127.0.0.1:9/document/3f6c2a10-8d4e-4b7a-9c61-2e5d8a7b1c01/image?filename=a.pdf';
+    await a!.redirects.set(fileUrl, { location: 'http://127.0.0.1:9/__storage/x', usableUntil: Date.now() + 300 });
+    expect(await b!.redirects.get(fileUrl)).toEqual({ location: 'http://127.0.0.1:9/__storage/x', usableUntil: expect.any(Number) });
+    const namespace = accountNamespace(`jk-test-${prefixCounter}:`, OPENBOM_URL, APP_KEY);
+    const [key] = await inspector.keys(`${namespace}redirect:*`);
+    expect(key).not.toContain('filename');
+    expect(await inspector.pttl(key!)).toBeLessThanOrEqual(300);
+    await b!.redirects.delete(fileUrl);
+    expect(await a!.redirects.get(fileUrl)).toBeUndefined();
   });
 
   it('logs in once for every replica, keeps the tokens no longer than they live, and never names the app key', async () => {
@@ -140,8 +187,8 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
     expect(loads).toBe(1);
     for (const value of values) expect(value).toEqual(new Map([['part', 1]]));
     expect(await caches[1]!.get('k', load)).toEqual(new Map([['part', 1]]));
-    await new Promise((resolve) => setTimeout(resolve, 450));
-    expect(await caches[2]!.get('k', load)).toEqual(new Map([['part', 2]]));
+    // Once the TTL has passed (in Redis and here), the next ask loads again, once.
+    await expect.poll(() => caches[2]!.get('k', load), { timeout: 5_000, interval: 50 }).toEqual(new Map([['part', 2]]));
     expect(await caches[0]!.get('k', load)).toEqual(new Map([['part', 2]]));
     expect(loads).toBe(2);
   });
@@ -181,12 +228,12 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
 
   it('fails fast while Redis is down, and once it is back holds starts for a window it no longer remembers', async () => {
     const [a] = await replicas(1);
-    const limiter = a!.limiter({ limit: 5, windowMs: 300, clock: systemClock, maxRequestMs: 2_000 });
-    await limiter.acquire();
+    const limiter = a!.permits({ limit: 5, windowMs: 300, clock: systemClock, maxRequestMs: 2_000 });
+    await limiter.acquire('foreground');
     await redis.stop();
     try {
       const started = Date.now();
-      await expect(limiter.acquire()).rejects.toBeInstanceOf(SharedStateUnavailableError);
+      await expect(limiter.acquire('foreground')).rejects.toBeInstanceOf(SharedStateUnavailableError);
       await expect(a!.tokens.get()).rejects.toBeInstanceOf(SharedStateUnavailableError);
       expect(Date.now() - started).toBeLessThan(1_000);
     } finally {
@@ -196,7 +243,7 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
     await expect.poll(() => a!.tokens.get().then((tokens) => tokens ?? 'none', () => 'down'), { timeout: 10_000, interval: 50 }).toBe('none');
     // ...but the restarted Redis lost the starts of the last window, so the first start waits a whole one.
     const reconnected = Date.now();
-    await limiter.acquire();
+    await limiter.acquire('foreground');
     expect(Date.now() - reconnected).toBeGreaterThanOrEqual(300 - 20);
   });
 
@@ -205,7 +252,7 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
     try {
       const state = await createRedisState({ url: `redis://:right-redis-pw@127.0.0.1:${guarded.port}`, appKey: APP_KEY, openBomUrl: OPENBOM_URL });
       states.push(state);
-      await state.limiter({ limit: 1, windowMs: 1000, clock: systemClock, maxRequestMs: 2_000 }).acquire();
+      await state.permits({ limit: 1, windowMs: 1000, clock: systemClock, maxRequestMs: 2_000 }).acquire('foreground');
       const wrong = await createRedisState({ url: `redis://:wrong-redis-pw@127.0.0.1:${guarded.port}`, appKey: APP_KEY, openBomUrl: OPENBOM_URL, connectTimeoutMs: 500 }).then(
         () => undefined,
         (failure: unknown) => failure as Error,

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdapterApp } from '../../src/adapter/app.js';
 import { loadAdapterConfig } from '../../src/adapter/config.js';
-import { openBomClientFromConfig } from '../../src/adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../../src/adapter/openbom/index.js';
 import { createSharedState, type SharedState } from '../../src/adapter/state/index.js';
 import { loadDefaultFixture } from '../../src/fixtures/load.js';
 import type { FileValue, Row } from '../../src/fixtures/types.js';
@@ -27,7 +27,7 @@ const parts = fixture.catalogs.flatMap((catalog) => catalog.parts);
 
 /** Every part's current listing, older and explicit revisions of some, and a part that does not exist. */
 const ASKS: Array<{ materialId: string; revision?: string }> = [
-  ...parts.map((part) => ({ materialId: String(part.row['Part Number']) })),
+  ...parts.map((part) => ({ materialId: part.row['Part Number'] as string })),
   { materialId: '55-554354', revision: '119' },
   { materialId: '55-554354', revision: '120' },
   { materialId: '55-570110', revision: 'B' },
@@ -74,14 +74,14 @@ describe.skipIf(missing(redisServer))('three replicas on one Redis against one r
   async function startReplica(): Promise<string> {
     const logger = createMemoryLogger();
     loggers.push(logger);
-    let app: ReturnType<typeof createAdapterApp> | undefined;
-    const server = await listen({ fetch: (request) => app!.fetch(request) });
+    const served: { app?: ReturnType<typeof createAdapterApp> } = {};
+    const server = await listen({ fetch: (request) => served.app!.fetch(request) });
     servers.push(server);
     const config = loadAdapterConfig({ flags: { openbomUrl: mock.url, publicBaseUrl: server.url, stateUrl: redis.url }, env: ENV });
     const state = await createSharedState(config.state, { appKey: config.openbom.appKey, openBomUrl: config.openbom.url }, logger);
     states.push(state);
     const openbom = openBomClientFromConfig(config.openbom, { logger, state });
-    app = createAdapterApp({ config, openbom, logger, state });
+    served.app = createAdapterApp({ config, openbom, logger, state });
     return server.url;
   }
 
@@ -90,7 +90,7 @@ describe.skipIf(missing(redisServer))('three replicas on one Redis against one r
     const response = await fetch(`${replica}/materials/documents?${query}`, { headers: { 'X-API-KEY': KEY } });
     const text = await response.text();
     bodies.push(text);
-    return { status: response.status, body: JSON.parse(text) as any };
+    return { status: response.status, body: JSON.parse(text) };
   }
 
   const journal = async (): Promise<JournalEntry[]> =>
@@ -99,7 +99,7 @@ describe.skipIf(missing(redisServer))('three replicas on one Redis against one r
   beforeAll(async () => {
     redis = await RedisServer.start();
     const mockApp = createMockApp({ fixture: structuredClone(fixture) });
-    mock = await listen({ fetch: (request, env) => mockApp.fetch(request, env as Parameters<typeof mockApp.fetch>[1]) });
+    mock = await listen({ fetch: (request, env) => mockApp.fetch(request, env) });
     for (let i = 0; i < 3; i++) replicas.push(await startReplica());
   });
 
@@ -130,6 +130,19 @@ describe.skipIf(missing(redisServer))('three replicas on one Redis against one r
     expect(times.length).toBeGreaterThan(10);
     const busiest = Math.max(...times.map((start) => times.filter((t) => t >= start && t < start + 1000).length));
     expect(busiest).toBeLessThanOrEqual(5);
+  });
+
+  it('shares storage redirects: a file downloaded through one replica costs the others no OpenBOM call', async () => {
+    const { body } = await list(replicas[0]!, { materialId: '55-554354' });
+    const link = new URL((body.data as Array<{ link: string }>)[0]!.link);
+    const redirects = async () => (await journal()).filter((entry) => entry.path.startsWith('/document/')).length;
+    const before = await redirects();
+    for (const replica of replicas) {
+      const response = await fetch(`${replica}${link.pathname}${link.search}`, { headers: { 'X-API-KEY': KEY } });
+      expect(response.status).toBe(200);
+      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    }
+    expect((await redirects()) - before).toBe(1);
   });
 
   it('answers 502 with the error object while Redis is down, without touching OpenBOM, and recovers when it is back', async () => {

@@ -1,29 +1,30 @@
 /**
- * `jakamo-kit serve --state-url` itself (the CLI from source, in a child process): it connects to Redis before it
+ * `jakamo-kit serve --state-url` itself (the built CLI, in a child process): it connects to Redis before it
  * listens and says which state it uses (password masked), stops cleanly, and exits 1 on one line when Redis
  * cannot be reached at start.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli } from '../support/cli.js';
 import { missing } from '../support/prerequisites.js';
 import { RedisServer, redisServer } from './support/redis-server.js';
 
 
-const root = resolve(import.meta.dirname, '../..');
 const ENV = { JAKAMO_API_KEYS: 'serve-state-key-1', OPENBOM_APP_KEY: 'serve-state-app-key', OPENBOM_USERNAME: 'u@example.com', OPENBOM_PASSWORD: 'serve-state-pw' };
 const work = mkdtempSync(join(tmpdir(), 'jk-serve-state-'));
-const children = new Set<ChildProcessWithoutNullStreams>();
+/** A child with its output piped (spawnCli's default). */
+type ServeProcess = ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
+const children = new Set<ServeProcess>();
 
-function spawnServe(stateUrl: string): ChildProcessWithoutNullStreams {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--data-dir', join(work, 'data'), '--openbom-url', 'http://127.0.0.1:9'], {
-    cwd: root,
+function spawnServe(stateUrl: string): ServeProcess {
+  const child = spawnCli(['serve', '--port', '0', '--data-dir', join(work, 'data'), '--openbom-url', 'http://127.0.0.1:9'], {
     env: { ...process.env, ...ENV, JAKAMO_KIT_STATE_URL: stateUrl },
-  });
+  }) as ServeProcess;
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;

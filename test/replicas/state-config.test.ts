@@ -6,7 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { describeConfig, loadAdapterConfig, type LoadAdapterConfigOptions } from '../../src/adapter/config.js';
 import { UsageError } from '../../src/shared/cli-support.js';
 
-const SECRETS = { JAKAMO_API_KEYS: 'state-config-key-1', OPENBOM_APP_KEY: 'app-key-eeeeeeee', OPENBOM_USERNAME: 'u@example.com', OPENBOM_PASSWORD: 'pw-ffffffff' };
+const SECRETS = {
+  JAKAMO_API_KEYS: 'state-config-key-1',
+  OPENBOM_APP_KEY: 'app-key-eeeeeeee',
+  OPENBOM_USERNAME: 'u@example.com',
+  OPENBOM_PASSWORD: 'pw-ffffffff',
+};
 const dir = mkdtempSync(join(tmpdir(), 'jk-state-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,13 +42,20 @@ describe('the state setting', () => {
     expect(load({ configFile: file }).state).toEqual({ url: 'redis://file-redis:6379', keyPrefix: 'team-a:' });
     const env = { JAKAMO_KIT_STATE_URL: 'rediss://env-redis:6380/2', JAKAMO_KIT_STATE_KEY_PREFIX: 'team-b:' };
     expect(load({ configFile: file, env }).state).toEqual({ url: 'rediss://env-redis:6380/2', keyPrefix: 'team-b:' });
-    expect(load({ configFile: file, env, flags: { stateUrl: 'memory', stateKeyPrefix: 'team-c:' } }).state).toEqual({ url: 'memory', keyPrefix: 'team-c:' });
+    expect(load({ configFile: file, env, flags: { stateUrl: 'memory', stateKeyPrefix: 'team-c:' } }).state).toEqual({
+      url: 'memory',
+      keyPrefix: 'team-c:',
+    });
   });
 
   it('refuses anything but memory or a redis:// or rediss:// URL, naming the source', () => {
     expect(usageError({ flags: { stateUrl: 'http://redis:6379' } })).toBe('--state-url: must be memory or a redis:// or rediss:// URL');
-    expect(usageError({ env: { JAKAMO_KIT_STATE_URL: 'redis' } })).toBe('JAKAMO_KIT_STATE_URL: must be memory or a redis:// or rediss:// URL');
-    expect(usageError({ configFile: configFile('stateUrl: Memory\n') })).toMatch(/^stateUrl in .*: must be memory or a redis:\/\/ or rediss:\/\/ URL$/);
+    expect(usageError({ env: { JAKAMO_KIT_STATE_URL: 'redis' } })).toBe(
+      'JAKAMO_KIT_STATE_URL: must be memory or a redis:// or rediss:// URL',
+    );
+    expect(usageError({ configFile: configFile('stateUrl: Memory\n') })).toMatch(
+      /^.*\.yaml:1:11: stateUrl: must be memory or a redis:\/\/ or rediss:\/\/ URL$/,
+    );
     expect(usageError({ flags: { stateKeyPrefix: ' ' } })).toBe('--state-key-prefix: must not be empty');
   });
 

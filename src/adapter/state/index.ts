@@ -4,6 +4,7 @@ import { DEFAULT_STATE_URL, type SharedState, type StateSettings } from './share
 
 export { createMemoryState } from './memory-state.js';
 export * from './shared-state.js';
+export type { PermitPool, PermitPoolOptions, Priority, Release, Sleep } from './permit-pool.js';
 
 /** The state `serve` runs with: in memory (one replica) or in Redis, for the OpenBOM account of `appKey`. */
 export async function createSharedState(settings: StateSettings, account: { appKey: string; openBomUrl: string }, logger: Logger): Promise<SharedState> {

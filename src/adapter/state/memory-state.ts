@@ -1,11 +1,17 @@
-import { SlidingWindowLimiter } from '../limiter.js';
+import { LRUCache } from 'lru-cache';
 import { TtlCache } from '../ttl-cache.js';
-import { singleFlight, type SharedState, type StoredTokens } from './shared-state.js';
+import { createMemoryPermitPool } from './permit-pool.js';
+import { singleFlight, type SharedState, type StoredRedirect, type StoredTokens } from './shared-state.js';
+
+/** Redirects kept in memory at most (one per file downloaded within a URL's lifetime). */
+const MAX_REDIRECTS = 10_000;
 
 /** State in this process only: right for one replica (the default). */
 export function createMemoryState(): SharedState {
   let tokens: StoredTokens | undefined;
   const renewOnce = singleFlight<StoredTokens>();
+  // Bounded by count; the reader checks `usableUntil` on its own (injected) clock, so an expired entry is never used.
+  const redirects = new LRUCache<string, StoredRedirect>({ max: MAX_REDIRECTS });
   return {
     tokens: {
       get: async () => tokens,
@@ -16,8 +22,18 @@ export function createMemoryState(): SharedState {
           return tokens;
         }),
     },
-    limiter: (options) => new SlidingWindowLimiter(options),
-    cache: (_name, { ttlMs, clock, maxEntries }) => new TtlCache({ ttlMs, clock, maxEntries }),
+    permits: (options) => createMemoryPermitPool(options),
+    redirects: {
+      get: async (fileUrl) => redirects.get(fileUrl),
+      set: async (fileUrl, redirect) => {
+        redirects.set(fileUrl, redirect);
+      },
+      delete: async (fileUrl) => {
+        redirects.delete(fileUrl);
+      },
+    },
+    cache: (_name, { ttlMs, clock, maxEntries, staleMs, onLookup }) => new TtlCache({ ttlMs, clock, maxEntries, staleMs, onLookup }),
+    isReachable: () => true,
     close: async () => {},
   };
 }

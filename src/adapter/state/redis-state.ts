@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { silentLogger, type Logger } from '../../shared/logger.js';
-import { QueuedLimiter } from '../limiter.js';
+import { QueuedPermitPool } from './permit-pool.js';
 import { TtlCache, type Fresh } from '../ttl-cache.js';
 import { RedisLocks } from './redis-locks.js';
 import { defineScripts } from './redis-scripts.js';
@@ -14,6 +14,7 @@ import {
   type CacheOptions,
   type SharedCache,
   type SharedState,
+  type StoredRedirect,
   type StoredTokens,
 } from './shared-state.js';
 
@@ -40,6 +41,19 @@ export interface RedisStateOptions {
   pollMs?: number;
 }
 
+/** How every Redis client of `serve` connects (the state's, and the supplier documents' locks). */
+export const REDIS_CLIENT_OPTIONS: RedisOptions = {
+  // While disconnected, commands fail at once instead of queueing: a request answers 502 rather than waiting.
+  enableOfflineQueue: false,
+  // Commands under way when the connection drops fail too, rather than being sent again later.
+  autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  connectTimeout: 2_000,
+  // Reconnects forever, attempts at most 2 s apart, so service resumes by itself once Redis is back.
+  retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+};
+
 /** `<prefix><16 hex of sha256(OpenBOM URL + app key)>:`: one namespace per OpenBOM account; no secret in key names. */
 export function accountNamespace(keyPrefix: string, openBomUrl: string, appKey: string): string {
   return `${keyPrefix}${createHash('sha256').update(`${openBomUrl}\n${appKey}`).digest('hex').slice(0, 16)}:`;
@@ -49,10 +63,12 @@ export function accountNamespace(keyPrefix: string, openBomUrl: string, appKey: 
  * State in Redis, shared by every replica that uses the same Redis, OpenBOM URL and app key:
  * - tokens: one pair under `<ns>tokens` (expiring with the access token); `<ns>tokens:lock` lets one replica log in
  *   or renew while the others wait for it;
- * - limiter: `limit` permits in `<ns>limiter:permits`, taken by one Lua script and each given back one window after
+ * - permits: `limit` permits in `<ns>limiter:permits`, taken by one Lua script and each given back one window after
  *   its request was answered, so that requests from all replicas never arrive at OpenBOM more than `limit` in any
  *   window, whatever delays them between start and arrival; a pause (429 Retry-After) in `<ns>limiter:pause`; a
- *   Redis that lost `<ns>limiter:remembered` (restarted empty) first pauses every replica for one window;
+ *   Redis that lost `<ns>limiter:remembered` (restarted empty) first pauses every replica for one window; replicas
+ *   with foreground callers waiting in `<ns>limiter:foreground`, which keeps every replica's background callers out;
+ * - redirects: `<ns>redirect:<sha256 of the file URL>`, expiring when the storage URL stops being usable;
  * - caches: `<ns>cache:<name>:<sha256 of key>` with the TTL, loaded by one replica (lock per key, release announced
  *   on `<ns>released`) and kept in each replica's memory for the time Redis has left on it.
  * Connects before it returns; throws SharedStateUnavailableError when Redis does not answer in time.
@@ -62,17 +78,7 @@ export async function createRedisState(options: RedisStateOptions): Promise<Shar
   const clock = options.clock ?? systemClock;
   const namespace = accountNamespace(options.keyPrefix ?? DEFAULT_STATE_KEY_PREFIX, options.openBomUrl, options.appKey);
   const description = describeStateUrl(options.url);
-  const clientOptions: RedisOptions = {
-    // While disconnected, commands fail at once instead of queueing: a request answers 502 rather than waiting.
-    enableOfflineQueue: false,
-    // Commands under way when the connection drops fail too, rather than being sent again later.
-    autoResendUnfulfilledCommands: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    connectTimeout: 2_000,
-    // Reconnects forever, attempts at most 2 s apart, so service resumes by itself once Redis is back.
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-  };
+  const clientOptions = REDIS_CLIENT_OPTIONS;
   const redis = new Redis(options.url, clientOptions);
   const subscriber = redis.duplicate();
   defineScripts(redis);
@@ -98,6 +104,8 @@ export async function createRedisState(options: RedisStateOptions): Promise<Shar
   const permitsKey = `${namespace}limiter:permits`;
   const pauseKey = `${namespace}limiter:pause`;
   const rememberedKey = `${namespace}limiter:remembered`;
+  const foregroundKey = `${namespace}limiter:foreground`;
+  const redirectKey = (fileUrl: string) => `${namespace}redirect:${createHash('sha256').update(fileUrl).digest('hex').slice(0, 32)}`;
   const replicaId = randomUUID();
   let permits = 0;
 
@@ -122,19 +130,24 @@ export async function createRedisState(options: RedisStateOptions): Promise<Shar
           ),
         ),
     },
-    limiter: ({ limit, windowMs, sleep, maxRequestMs }) =>
-      new QueuedLimiter(
+    permits: ({ limit, windowMs, sleep, maxRequestMs }) =>
+      new QueuedPermitPool(
         {
-          async tryStart() {
+          async tryTake(priority, foregroundQueued) {
             const member = `${replicaId}:${permits++}`;
-            const waitMs = await guard(redis.jakamoTakePermit(permitsKey, pauseKey, rememberedKey, limit, windowMs, member, maxRequestMs, PERMIT_POLL_MS));
+            const waitMs = await guard(
+              redis.jakamoTakePermit(permitsKey, pauseKey, rememberedKey, foregroundKey, limit, windowMs, member, maxRequestMs, PERMIT_POLL_MS, priority, replicaId, foregroundQueued),
+            );
             if (waitMs > 0) return { granted: false, waitMs };
-            const answered = () => {
+            let released = false;
+            const release = () => {
+              if (released) return;
+              released = true;
               redis.jakamoReturnPermit(permitsKey, member, windowMs).catch(() => {
                 // Redis is away: the permit comes back by itself once its longest hold has passed.
               });
             };
-            return { granted: true, answered };
+            return { granted: true, release };
           },
           pauseFor: async (ms) => {
             if (ms > 0) await guard(redis.jakamoPause(pauseKey, Math.ceil(ms)));
@@ -142,15 +155,28 @@ export async function createRedisState(options: RedisStateOptions): Promise<Shar
         },
         sleep,
       ),
-    cache<V>(name: string, { ttlMs, clock: cacheClock, maxEntries, codec }: CacheOptions<V>): SharedCache<V> {
-      const local = new TtlCache<V>({ ttlMs, clock: cacheClock, maxEntries });
+    redirects: {
+      async get(fileUrl) {
+        const json = await guard(redis.get(redirectKey(fileUrl)));
+        return json === null ? undefined : parseRedirect(json);
+      },
+      async set(fileUrl, redirect) {
+        const ttlMs = redirect.usableUntil - clock.now();
+        if (ttlMs > 0) await guard(redis.set(redirectKey(fileUrl), JSON.stringify(redirect), 'PX', Math.ceil(ttlMs)));
+      },
+      async delete(fileUrl) {
+        await guard(redis.del(redirectKey(fileUrl)));
+      },
+    },
+    cache<V>(name: string, { ttlMs, clock: cacheClock, maxEntries, codec, staleMs, onLookup }: CacheOptions<V>): SharedCache<V> {
+      const local = new TtlCache<V>({ ttlMs, clock: cacheClock, maxEntries, staleMs, onLookup });
       // A TTL of 0 keeps nothing, so there is nothing to share.
       if (ttlMs <= 0) return local;
-      const encode = codec ? codec.encode : (value: V) => value;
-      const decode = codec ? codec.decode : (data: unknown) => data as V;
+      const encode = (value: V): unknown => (codec ? codec.encode(value) : value);
+      const decode = (data: unknown): V => (codec ? codec.decode(data) : (data as V));
       return {
         get: (key, load) =>
-          local.getFresh(key, () => {
+          local.getFresh(key, (priority) => {
             const valueKey = `${namespace}cache:${name}:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
             const read = async (): Promise<Fresh<V> | undefined> => {
               const [json, ttl] = await guard(redis.multi().get(valueKey).pttl(valueKey).exec().then(replies));
@@ -163,13 +189,14 @@ export async function createRedisState(options: RedisStateOptions): Promise<Shar
               }
             };
             return locks.readOrProduce(`${valueKey}:lock`, read, async () => {
-              const value = await load();
+              const value = await load(priority);
               await guard(redis.set(valueKey, JSON.stringify(encode(value)), 'PX', ttlMs));
               return { value, ttlMs };
             });
           }),
       };
     },
+    isReachable: () => redis.status === 'ready',
     async close() {
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
       redis.disconnect();
@@ -208,7 +235,17 @@ function parseTokens(json: string | null): StoredTokens | undefined {
   }
 }
 
-function untilReady(client: Redis, timeoutMs: number): Promise<void> {
+function parseRedirect(json: string): StoredRedirect | undefined {
+  try {
+    const data = JSON.parse(json) as Partial<StoredRedirect>;
+    return typeof data.location === 'string' && typeof data.usableUntil === 'number' ? { location: data.location, usableUntil: data.usableUntil } : undefined;
+  } catch {
+    // Not ours or damaged: a fresh redirect replaces it.
+    return undefined;
+  }
+}
+
+export function untilReady(client: Redis, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     let lastError = `no answer within ${timeoutMs} ms`;
@@ -232,7 +269,7 @@ function untilReady(client: Redis, timeoutMs: number): Promise<void> {
 }
 
 /** One log line when a connection is lost and one when it is back (not one per reconnect attempt). */
-function reportConnection(client: Redis, role: string, description: string, logger: Logger): void {
+export function reportConnection(client: Redis, role: string, description: string, logger: Logger): void {
   let down = false;
   let lastError: string | undefined;
   // Listening to 'error' also keeps ioredis from reporting each failed attempt as an unhandled error.

@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
-import type { RateLimiter, SlidingWindowLimiterOptions } from '../limiter.js';
+import type { PermitPool, PermitPoolOptions } from './permit-pool.js';
+import type { Loader } from '../ttl-cache.js';
 
 /**
  * What the adapter keeps between requests about one OpenBOM account (app key + URL): its tokens, its request budget
@@ -7,16 +8,32 @@ import type { RateLimiter, SlidingWindowLimiterOptions } from '../limiter.js';
  */
 export interface SharedState {
   readonly tokens: TokenStore;
-  /** The limiter of OpenBOM requests; with a shared store, the limit holds for the sum over every replica. */
-  limiter(options: LimiterOptions): RateLimiter;
+  /** OpenBOM's request budget (see PermitPool); with a shared store, the limit holds for the sum over every replica. */
+  permits(options: PermitPoolOptions): PermitPool;
+  /** OpenBOM's storage redirects, reused while they are valid (with a shared store, by every replica). */
+  readonly redirects: RedirectStore;
   /** A named cache with a TTL and single flight (across replicas with a shared store). */
   cache<V>(name: string, options: CacheOptions<V>): SharedCache<V>;
+  /** Whether the store is connected now (read from the client's state: no command is sent). */
+  isReachable(): boolean;
   close(): Promise<void>;
 }
 
-export interface LimiterOptions extends SlidingWindowLimiterOptions {
-  /** The longest one request can take (its timeout); a permit held by a replica that died comes back after this. */
-  maxRequestMs: number;
+/**
+ * A storage URL OpenBOM redirected a file URL to, and until when it may be used (epoch ms, already short of the
+ * expiry the URL carries). A presigned URL grants access to one file for its lifetime: never logged.
+ */
+export interface StoredRedirect {
+  location: string;
+  usableUntil: number;
+}
+
+/** Storage redirects by OpenBOM file URL; a store may forget an entry early, never keep one past `usableUntil`. */
+export interface RedirectStore {
+  get(fileUrl: string): Promise<StoredRedirect | undefined>;
+  set(fileUrl: string, redirect: StoredRedirect): Promise<void>;
+  /** Storage refused it (403): nobody may use it again. */
+  delete(fileUrl: string): Promise<void>;
 }
 
 /** OpenBOM's tokens for the app key. Secrets: a shared store keeps them no longer than the access token lives. */
@@ -48,11 +65,16 @@ export interface CacheOptions<V> {
   maxEntries?: number;
   /** How a value is written to a shared store as JSON and read back (default: as it is). */
   codec?: { encode(value: V): unknown; decode(data: unknown): V };
+  /** Stale-while-revalidate window of this process's copy (see TtlCacheOptions.staleMs). */
+  staleMs?: number;
+  /** Told about every lookup of this process's copy (for the cache metrics). */
+  onLookup?: (outcome: 'hit' | 'stale' | 'miss') => void;
 }
 
 /** Loads a value once for every caller that asks while it is fresh; failed loads are not kept. */
 export interface SharedCache<V> {
-  get(key: string, load: () => Promise<V>): Promise<V>;
+  /** `load` is told the priority its OpenBOM requests should use (`background` when refreshing a stale entry). */
+  get(key: string, load: Loader<V>): Promise<V>;
 }
 
 /**

@@ -13,6 +13,10 @@ export const PASSWORD = 'fake-password-xyz';
 
 export const COLUMNS = ['Part Number', 'Name', 'Description', 'Revision', 'Thumbnail image', 'Drawing', 'CAD Model', 'Cost'];
 
+/** The document ids the catalogs' file cells point at (OpenBOM's ids are UUIDs). */
+export const DOC_1 = '0b8f5a7e-3c1d-4e2f-9a6b-7c8d9e0f1a21';
+export const DOC_2 = '0b8f5a7e-3c1d-4e2f-9a6b-7c8d9e0f1a22';
+
 export const fileUrl = (docId: string, name: string) => `${API_ORIGIN}/document/${docId}/image?filename=${encodeURIComponent(name)}`;
 
 export interface RecordedCall {
@@ -27,12 +31,14 @@ export interface FakeOpenBom {
   /** Calls to the OpenBOM API (not storage). */
   apiCalls(): RecordedCall[];
   /** Answer the next matching requests with this instead (fault injection); returns nothing to pass through. */
-  intercept: ((request: Request) => Response | Promise<Response> | undefined) | undefined;
+  intercept: ((request: Request) => Response | Promise<Response | undefined> | undefined) | undefined;
   /** Every issued access token stops working. */
   expireTokens(): void;
   files: Map<string, Uint8Array>;
   /** Seconds an access token lives. */
   tokenTtlSeconds: number;
+  /** The query of the storage URLs the file redirects point at (default `signature=abc`: no expiry in it). */
+  storageQuery: () => string;
 }
 
 export function createFakeOpenBom(): FakeOpenBom {
@@ -40,17 +46,17 @@ export function createFakeOpenBom(): FakeOpenBom {
   const refreshTokens = new Set<string>();
   let counter = 0;
   const files = new Map<string, Uint8Array>([
-    ['cat-1/drawing-120.pdf', new TextEncoder().encode('%PDF drawing 120')],
-    ['cat-1/My "quoted" drawing ü.pdf', new TextEncoder().encode('%PDF unicode')],
+    [`${DOC_1}/drawing-120.pdf`, new TextEncoder().encode('%PDF drawing 120')],
+    [`${DOC_1}/My "quoted" drawing ü.pdf`, new TextEncoder().encode('%PDF unicode')],
   ]);
 
   const current = [
-    ['55-554354', 'Bracket', 'Mounting bracket', '120', 'null', fileUrl('cat-1', 'drawing-120.pdf'), fileUrl('cat-1', 'model-120.step'), 12.5],
+    ['55-554354', 'Bracket', 'Mounting bracket', '120', 'null', fileUrl(DOC_1, 'drawing-120.pdf'), fileUrl(DOC_1, 'model-120.step'), 12.5],
     ['NOFILES-1', 'Washer', '', 'A', 'null', 'null', '', 0.1],
-    ['UNICODE-1', 'Odd', null, '1', 'null', fileUrl('cat-1', 'My "quoted" drawing ü.pdf'), 'null', 1],
-    ['FOREIGN-1', 'Foreign', 'x', '1', 'https://elsewhere.test/document/z/image?filename=evil.pdf', 'null', 'null', 1],
+    ['UNICODE-1', 'Odd', null, '1', 'null', fileUrl(DOC_1, 'My "quoted" drawing ü.pdf'), 'null', 1],
+    ['FOREIGN-1', 'Foreign', 'x', '1', `https://elsewhere.test/document/${DOC_1}/image?filename=evil.pdf`, 'null', 'null', 1],
   ];
-  const revisionRow = (label: string, drawing: string) => [label, 'Released', '55-554354', 'Bracket', `Bracket rev ${label}`, label, 'null', fileUrl('cat-1', drawing), 'null', 12];
+  const revisionRow = (label: string, drawing: string) => [label, 'Released', '55-554354', 'Bracket', `Bracket rev ${label}`, label, 'null', fileUrl(DOC_1, drawing), 'null', 12];
 
   const api = new Hono();
   const tokens = () => {
@@ -68,19 +74,19 @@ export function createFakeOpenBom(): FakeOpenBom {
     await next();
   });
   api.post('/login', async (c) => {
-    const body = (await c.req.json()) as { username?: string; password?: string };
+    const body = await c.req.json<{ username?: string; password?: string }>();
     if (body.username !== USERNAME || body.password !== PASSWORD) return c.json({ error: `Unable to authenticate user[${body.username}]` }, 401);
     return c.json(tokens());
   });
   api.post('/token/renew', async (c) => {
-    const body = (await c.req.json()) as { refresh_token?: string };
+    const body = await c.req.json<{ refresh_token?: string }>();
     if (!refreshTokens.has(body.refresh_token ?? '')) return c.json({ error: 'Error renewing access token' }, 401);
     return c.json(tokens());
   });
   api.get('/catalogs', (c) => c.json([{ id: 'cat-1', name: 'Items' }, { id: 'cat-2', name: 'Other' }]));
   api.get('/catalog/cat-1', (c) => c.json({ id: 'cat-1', type: 'catalog', name: 'Items', columns: COLUMNS, cells: current }));
   api.get('/catalog/cat-2', (c) =>
-    c.json({ id: 'cat-2', type: 'catalog', name: 'Other', columns: ['Part Number', 'Drawing'], cells: [['55-554354', fileUrl('cat-2', 'shadowed.pdf')], ['OTHER-1', fileUrl('cat-2', 'other.pdf')]] }),
+    c.json({ id: 'cat-2', type: 'catalog', name: 'Other', columns: ['Part Number', 'Drawing'], cells: [['55-554354', fileUrl(DOC_2, 'shadowed.pdf')], ['OTHER-1', fileUrl(DOC_2, 'other.pdf')]] }),
   );
   api.get('/catalog/:id/revisions/partnumber/:pn', (c) => {
     if (c.req.param('pn') !== '55-554354') return c.json([]);
@@ -104,7 +110,7 @@ export function createFakeOpenBom(): FakeOpenBom {
     const name = c.req.query('filename') ?? '';
     const key = `${c.req.param('id')}/${name}`;
     if (!files.has(key)) return c.json({ error: 'File not found.' }, 404);
-    return c.redirect(`${STORAGE_ORIGIN}/bucket/${encodeURIComponent(key)}?signature=abc`, 302);
+    return c.redirect(`${STORAGE_ORIGIN}/bucket/${encodeURIComponent(key)}?${fake.storageQuery()}`, 302);
   });
 
   const storage = new Hono();
@@ -121,6 +127,7 @@ export function createFakeOpenBom(): FakeOpenBom {
     expireTokens: () => issued.clear(),
     files,
     tokenTtlSeconds: 86_400,
+    storageQuery: () => 'signature=abc',
     fetch: (async (input: string | URL | Request, init?: RequestInit) => {
       const request = new Request(input, init);
       fake.calls.push({ method: request.method, url: request.url, headers: Object.fromEntries(request.headers) });
@@ -129,7 +136,7 @@ export function createFakeOpenBom(): FakeOpenBom {
       const target = request.url.startsWith(STORAGE_ORIGIN) ? storage : request.url.startsWith(API_ORIGIN) ? api : undefined;
       if (!target) throw new TypeError('fetch failed');
       return target.fetch(request);
-    }) as typeof fetch,
+    }),
   };
   return fake;
 }
