@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createAdapterApp, type AdapterAppConfig } from '../../src/adapter/app.js';
-import { createOpenBomClient } from '../../src/adapter/openbom-client.js';
+import { createOpenBomClient } from '../../src/adapter/openbom/index.js';
 import { createMemoryStore, type SupplierDocumentStore } from '../../src/adapter/supplier-documents/index.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
 import { expectValid, loadSpec } from '../support/openapi.js';
@@ -18,7 +18,10 @@ const BASE = 'https://adapter.example.com/api';
 const COLLECTION = '/suppliers/54454543/documents';
 
 /** `store: null` builds the adapter without a supplier-document store. */
-function setup({ store = createMemoryStore() as SupplierDocumentStore | null, config = {} as Partial<AdapterAppConfig> } = {}) {
+function setup({
+  store = createMemoryStore(),
+  config = {},
+}: { store?: SupplierDocumentStore | null; config?: Partial<AdapterAppConfig> } = {}) {
   const fake = createFakeOpenBom();
   const logger = createMemoryLogger();
   const openbom = createOpenBomClient({
@@ -47,7 +50,11 @@ function setup({ store = createMemoryStore() as SupplierDocumentStore | null, co
     ...(store ? { supplierDocuments: store } : {}),
   });
   /** A request (the body is sent with methods that take one), its answer validated against the spec. */
-  const call = async (method: string, path: string, { key = KEY as string | null, body = undefined as unknown, validate = true } = {}) => {
+  const call = async (
+    method: string,
+    path: string,
+    { key = KEY, body = undefined, validate = true }: { key?: string | null; body?: unknown; validate?: boolean } = {},
+  ) => {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
     if (key !== null) headers['X-Jakamo-Key'] = key;
     const sendsBody = body !== undefined && method !== 'GET' && method !== 'HEAD';
@@ -126,7 +133,9 @@ describe('the adapter with a supplier-document store', () => {
     expect((await call('POST', COLLECTION, { body: upload('ten.txt', '0123456789') })).status).toBe(201);
     const tooBig = await call('POST', COLLECTION, { body: upload('eleven.txt', '0123456789A') });
     expect(tooBig.status).toBe(400);
-    expect(tooBig.json.errors).toEqual([expect.objectContaining({ field: 'base64EncodedContents', message: expect.stringContaining('at most 10 bytes') })]);
+    expect(tooBig.json.errors).toEqual([
+      expect.objectContaining({ field: 'base64EncodedContents', message: expect.stringContaining('at most 10 bytes') }),
+    ]);
   });
 
   it('answers 405 with the Allow of each path, v1 and v2, all valid against the spec', async () => {

@@ -63,7 +63,9 @@ describe('v2 supplier-document settings', () => {
   });
 
   it('refuse wrong types in the YAML file, naming the setting', () => {
-    expect(usageError({ configFile: yamlFile('maxDocumentBytes: lots\n') })).toMatch(/maxDocumentBytes must be integer/);
-    expect(usageError({ configFile: yamlFile('dataDir: ""\n') })).toMatch(/dataDir must NOT have fewer than 1 characters/);
+    expect(usageError({ configFile: yamlFile('maxDocumentBytes: lots\n') })).toMatch(
+      /:1:19: maxDocumentBytes: must be a whole number above 0$/,
+    );
+    expect(usageError({ configFile: yamlFile('dataDir: ""\n') })).toMatch(/:1:10: dataDir: must not be empty$/);
   });
 });

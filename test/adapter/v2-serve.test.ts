@@ -1,19 +1,19 @@
 /**
- * `jakamo-kit serve` itself (the CLI from source, in a child process, on 127.0.0.1) with v2 supplier documents in
+ * `jakamo-kit serve` itself (the built CLI, in a child process, on 127.0.0.1) with v2 supplier documents in
  * --data-dir: the full cycle with the key, 401 without it, documents that outlive a restart, and a data
  * directory that cannot be used refused on one line with exit code 2. OpenBOM is never contacted by v2 requests.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseContentDisposition } from 'content-disposition';
+import { spawnCli } from '../support/cli.js';
 import { expectValidResponse, loadSpec } from '../support/openapi.js';
 
-const root = resolve(import.meta.dirname, '../..');
 const spec = loadSpec('spec/jakamo-file-callback.yaml');
 const KEY = 'v2-serve-key-4f1c9a7e';
 const ENV = {
@@ -30,18 +30,19 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function spawnCli(args: string[]): ChildProcessWithoutNullStreams {
-  const { JAKAMO_DATA_DIR: _unused, ...parentEnv } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { ...parentEnv, ...ENV } });
+/** The built CLI (test/support/cli.ts) with the test's secrets, tracked so that afterAll stops what is left. */
+function spawnServe(args: string[]): ChildProcessWithoutNullStreams {
+  const { JAKAMO_DATA_DIR: _unused, JAKAMO_KIT_STATE_URL: _state, ...parentEnv } = process.env;
+  const child = spawnCli(args, { env: { ...parentEnv, ...ENV } }) as ChildProcessWithoutNullStreams;
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
 }
 
 /** Starts `serve` on a free port and resolves once its start-up line gives the URL. */
-function startServe(dataDir: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
+function startServe(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<number | null> }> {
   // Nothing listens on port 9 of 127.0.0.1: a v1 request would fail fast, and v2 requests never go there.
-  const child = spawnCli(['serve', '--port', '0', '--data-dir', dataDir, '--openbom-url', 'http://127.0.0.1:9']);
+  const child = spawnServe(['serve', '--port', '0', '--data-dir', dataDir, '--openbom-url', 'http://127.0.0.1:9']);
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   return new Promise((started, failed) => {
@@ -50,13 +51,13 @@ function startServe(dataDir: string): Promise<{ url: string; stop: () => Promise
       const entry = JSON.parse(line) as { msg: string; url?: string };
       if (entry.msg !== 'jakamo-kit serve listening' || !entry.url) return;
       const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-      started({ url: entry.url, stop: () => (child.kill('SIGTERM'), exited) });
+      started({ url: entry.url, pid: child.pid!, stop: () => (child.kill('SIGTERM'), exited) });
     });
     child.once('exit', (code) => failed(new Error(`serve exited with ${code} before listening: ${stderr}`)));
   });
 }
 
-async function call(url: string, method: string, { key = KEY as string | null, body = undefined as unknown } = {}) {
+async function call(url: string, method: string, { key = KEY, body = undefined }: { key?: string | null; body?: unknown } = {}) {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (key !== null) headers['X-API-KEY'] = key;
   const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -87,9 +88,15 @@ describe('jakamo-kit serve with v2 supplier documents', { timeout: 60_000 }, () 
         ['GET', `${collection}/x.txt`],
         ['DELETE', `${collection}/x.txt`],
       ] as const) {
-        const refused = await call(url, method, { key: null, ...(method === 'POST' || method === 'PUT' ? { body: upload('x.txt', first) } : {}) });
+        const refused = await call(url, method, {
+          key: null,
+          ...(method === 'POST' || method === 'PUT' ? { body: upload('x.txt', first) } : {}),
+        });
         expect(refused.status, `${method} ${url}`).toBe(401);
-        expect(await refused.json()).toEqual({ message: 'Unauthorized', errors: [{ message: 'Missing or invalid API key in the X-API-KEY header.' }] });
+        expect(await refused.json()).toEqual({
+          message: 'Unauthorized',
+          errors: [{ message: 'Missing or invalid API key in the X-API-KEY header.' }],
+        });
       }
 
       const created = await call(collection, 'POST', { body: upload(name, first, [{ key: 'validTo', value: '2024-05-05' }]) });
@@ -97,8 +104,12 @@ describe('jakamo-kit serve with v2 supplier documents', { timeout: 60_000 }, () 
       const { link } = (await created.json()) as { link: string };
       expect(link).toBe(`${collection}/${encodeURIComponent(name)}`);
 
-      const listed = (await (await call(collection, 'GET')).json()) as { data: Array<{ fileName: string; size: number; metaData: unknown }> };
-      expect(listed.data).toEqual([expect.objectContaining({ fileName: name, size: first.length, metaData: [{ key: 'validTo', value: '2024-05-05' }], link })]);
+      const listed = (await (await call(collection, 'GET')).json()) as {
+        data: Array<{ fileName: string; size: number; metaData: unknown }>;
+      };
+      expect(listed.data).toEqual([
+        expect.objectContaining({ fileName: name, size: first.length, metaData: [{ key: 'validTo', value: '2024-05-05' }], link }),
+      ]);
 
       const download = await call(link, 'GET');
       expect(download.headers.get('content-type')).toBe('application/pdf');
@@ -124,10 +135,32 @@ describe('jakamo-kit serve with v2 supplier documents', { timeout: 60_000 }, () 
     }
   });
 
+  it('refuses a second serve on the same --data-dir without --state-url redis://… with one line and exit code 2', async () => {
+    const dataDir = join(work, 'exclusive');
+    const first = await startServe(dataDir);
+    try {
+      const second = spawnServe(['serve', '--port', '0', '--data-dir', dataDir, '--openbom-url', 'http://127.0.0.1:9']);
+      let stderr = '';
+      second.stderr.on('data', (chunk) => (stderr += chunk));
+      const code = await new Promise<number | null>((done) => second.on('exit', done));
+      expect(code).toBe(2);
+      expect(stderr).toMatch(
+        new RegExp(
+          `^jakamo-kit: --data-dir is in use by another jakamo-kit serve \\(pid ${first.pid} on .+, started .+\\); run one replica per data dir, or share it between replicas with --state-url redis://… \\(.+\\)\\n$`,
+        ),
+      );
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    // Stopped cleanly, the first one left the directory free.
+    const again = await startServe(dataDir);
+    expect(await again.stop()).toBe(0);
+  });
+
   it('refuses a --data-dir it cannot use with one line and exit code 2', async () => {
     const notADirectory = join(work, 'a-file');
     writeFileSync(notADirectory, 'not a directory');
-    const child = spawnCli(['serve', '--port', '0', '--data-dir', notADirectory]);
+    const child = spawnServe(['serve', '--port', '0', '--data-dir', notADirectory]);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

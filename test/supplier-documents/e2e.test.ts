@@ -24,10 +24,15 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'jk-supplier-e2e-'));
   const store = await createFileSystemStore({ dir: dataDir });
-  let app: ReturnType<typeof createSupplierDocumentRoutes> | undefined;
   // Links are built on the server's own URL, known only once it listens.
-  server = await listen({ fetch: (request) => app!.fetch(request) });
-  app = createSupplierDocumentRoutes({ store, authorize: requireTestKey, publicBaseUrl: server.url, maxContentBytes: MAX_CONTENT_BYTES });
+  const routes: { app?: ReturnType<typeof createSupplierDocumentRoutes> } = {};
+  server = await listen({ fetch: (request) => routes.app!.fetch(request) });
+  routes.app = createSupplierDocumentRoutes({
+    store,
+    authorize: requireTestKey,
+    publicBaseUrl: server.url,
+    maxContentBytes: MAX_CONTENT_BYTES,
+  });
 });
 
 afterAll(async () => {
@@ -107,7 +112,9 @@ describe('supplier documents over HTTP', () => {
     const oversized = uploadBody('big.bin', Buffer.alloc(maxRequestBodyBytes(MAX_CONTENT_BYTES), 1));
     const withLength = await call('POST', '/suppliers/S1/documents', { body: oversized });
     expect(withLength.status).toBe(400);
-    expect(((await withLength.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual(['base64EncodedContents']);
+    expect(((await withLength.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual([
+      'base64EncodedContents',
+    ]);
 
     const bytes = Buffer.from(oversized);
     const chunked = new ReadableStream<Uint8Array>({

@@ -2,13 +2,19 @@
  * The filesystem store: safe on-disk names, persistence, temp-file cleanup, damage detection, readers isolated
  * from replaces, and concurrent writers to one document (through the routes, as Jakamo would send them).
  */
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createHash, randomUUID } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
-import { createFileSystemStore, createSupplierDocumentRoutes, type SupplierDocumentStore } from '../../src/adapter/supplier-documents/index.js';
+import { createMemoryLogger } from '../../src/shared/logger.js';
+import {
+  createFileSystemStore,
+  createSupplierDocumentRoutes,
+  DataDirInUseError,
+  type SupplierDocumentStore,
+} from '../../src/adapter/supplier-documents/index.js';
 import { CorruptDocumentError } from '../../src/adapter/supplier-documents/document-file.js';
 import { KeyedMutex } from '../../src/adapter/supplier-documents/keyed-mutex.js';
 import { KEY_HEADERS, PUBLIC_BASE_URL, readAll, requireTestKey, sha256, uploadBody, versionContents, versionOf } from './support.js';
@@ -32,9 +38,10 @@ const input = (fileName: string, contents: string | Buffer, metaData = [{ key: '
   contents: Buffer.from(contents),
 });
 
-/** Every file under the store's folder, relative to it. */
+/** Every file under the store's folder, relative to it, but the store's own bookkeeping (its id, its replicas). */
 async function filesUnder(dir: string): Promise<string[]> {
-  return (await readdir(join(dir, 'supplier-documents'), { recursive: true })).map(String).sort();
+  const names = (await readdir(join(dir, 'supplier-documents'), { recursive: true })).map(String);
+  return names.filter((name) => name !== '.store-id' && !name.startsWith('.replicas')).sort();
 }
 
 describe('filesystem store', () => {
@@ -62,6 +69,8 @@ describe('filesystem store', () => {
         sha256: sha256(Buffer.from('alpha 2')),
         createdAt: '2026-01-02T00:00:00.000Z',
         updatedAt: '2026-01-02T00:00:01.000Z',
+        // The fencing token of each version of a document grows.
+        fence: 2,
       },
     ]);
     expect((await readAll((await reopened.get('S1', 'a.txt'))!.contents)).toString()).toBe('alpha 2');
@@ -75,34 +84,104 @@ describe('filesystem store', () => {
     expect((await store.list('S1')).map((d) => d.fileName)).toEqual([...hostile].sort());
   });
 
-  it('writes one file per document: the description (with size and SHA-256) followed by exactly the contents', async () => {
+  it('writes one file per document: exactly the contents, then the description (with size and SHA-256)', async () => {
     await store.create(input('a.bin', Buffer.from([0, 1, 2, 255])));
     const bytes = await readFile(join(dir, 'supplier-documents', hashed('S1'), `${hashed('a.bin')}.doc`));
-    const firstLine = bytes.subarray(0, bytes.indexOf(0x0a)).toString();
-    expect(firstLine).toMatch(/^JKDOC1 \d+$/);
-    expect(bytes.subarray(-4)).toEqual(Buffer.from([0, 1, 2, 255]));
-    const description = JSON.parse(bytes.subarray(firstLine.length + 1, bytes.length - 5).toString());
+    expect(bytes.subarray(0, 7).toString()).toBe('JKDOC2\n');
+    expect(bytes.subarray(7, 11)).toEqual(Buffer.from([0, 1, 2, 255]));
+    const lastLine = bytes.subarray(-18).toString();
+    expect(lastLine).toMatch(/^JKDOC2 \d{10}\n$/);
+    const description = JSON.parse(bytes.subarray(11, bytes.length - 19).toString());
     expect(description).toMatchObject({ fileName: 'a.bin', size: 4, sha256: sha256(Buffer.from([0, 1, 2, 255])) });
+    expect(Number(lastLine.slice(7, 17))).toBe(bytes.length - 19 - 11);
   });
 
-  it('removes temporary files left by a crash when opened, and never lists them', async () => {
+  it('still reads a document written in the first form (description first), and replaces it in the new one', async () => {
+    const supplierDir = join(dir, 'supplier-documents', hashed('S1'));
+    await mkdir(supplierDir, { recursive: true });
+    const contents = Buffer.from('written by 0.1');
+    const description = JSON.stringify({
+      supplierId: 'S1',
+      fileName: 'old.txt',
+      metaData: [],
+      size: contents.length,
+      sha256: sha256(contents),
+      createdAt: '2025-01-01T00:00:00.000Z',
+      updatedAt: '2025-01-01T00:00:00.000Z',
+    });
+    await writeFile(
+      join(supplierDir, `${hashed('old.txt')}.doc`),
+      Buffer.concat([Buffer.from(`JKDOC1 ${Buffer.byteLength(description)}\n${description}\n`), contents]),
+    );
+    expect((await readAll((await store.get('S1', 'old.txt'))!.contents)).toString()).toBe('written by 0.1');
+    const replaced = await store.replace(input('old.txt', 'new form'));
+    expect(replaced).toMatchObject({ createdAt: '2025-01-01T00:00:00.000Z', fence: 1 });
+    expect((await readFile(join(supplierDir, `${hashed('old.txt')}.doc`))).subarray(0, 7).toString()).toBe('JKDOC2\n');
+  });
+
+  it('writes documents 0600 in folders 0700, and tightens a store folder an earlier version left 0755', async () => {
+    await chmod(join(dir, 'supplier-documents'), 0o755);
+    const reopened = await createFileSystemStore({ dir, clock });
+    await reopened.create(input('a.txt', 'alpha'));
+    const mode = async (path: string) => (await stat(join(dir, 'supplier-documents', path))).mode & 0o777;
+    expect(await mode('.')).toBe(0o700);
+    expect(await mode(hashed('S1'))).toBe(0o700);
+    expect(await mode(join(hashed('S1'), `${hashed('a.txt')}.doc`))).toBe(0o600);
+    await reopened.close();
+  });
+
+  it("removes temporary files of dead writers when opened (and an earlier version's), and never lists them", async () => {
     await store.create(input('a.txt', 'alpha'));
     const supplierDir = join(dir, 'supplier-documents', hashed('S1'));
+    const replicas = join(dir, 'supplier-documents', '.replicas');
+    const dead = '00000000-0000-4000-8000-000000000001';
     await writeFile(join(supplierDir, '.0b7c1a3e-dead-beef.tmp'), 'JKDOC1 999\n{"half":');
+    // A replica on this host whose process is gone (pids never reach 2^22 + 1 on Linux).
+    await writeFile(
+      join(replicas, `${dead}.json`),
+      JSON.stringify({ pid: 2 ** 22 + 1, host: hostname(), startedAt: '2026-01-01T00:00:00Z', shared: true }),
+    );
+    await writeFile(join(supplierDir, `.${dead}.${randomUUID()}.tmp`), 'JKDOC2\nhalf');
     expect((await store.list('S1')).map((d) => d.fileName)).toEqual(['a.txt']);
-    await createFileSystemStore({ dir });
+    await store.close();
+    const reopened = await createFileSystemStore({ dir });
     expect(await readdir(supplierDir)).toEqual([`${hashed('a.txt')}.doc`]);
+    expect(await readdir(replicas)).toHaveLength(1);
+    await reopened.close();
+    expect(await readdir(replicas)).toEqual([]);
   });
 
-  it('reports a damaged or truncated document file instead of serving it', async () => {
-    await store.create(input('a.txt', 'alpha'));
-    await store.create(input('b.txt', 'bravo'));
+  it('refuses a second process on the data directory without a shared lock service, naming the one that has it', async () => {
+    const replicas = join(dir, 'supplier-documents', '.replicas');
+    await writeFile(
+      join(replicas, `${randomUUID()}.json`),
+      JSON.stringify({ pid: 1, host: 'another-host', startedAt: '2026-01-01T00:00:00Z', shared: false }),
+    );
+    const refused = await createFileSystemStore({ dir }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DataDirInUseError);
+    expect(String((refused as Error).message)).toMatch(
+      /in use by another jakamo-kit serve \(pid 1 on another-host, started 2026-01-01T00:00:00Z\).*--state-url/,
+    );
+  });
+
+  it('leaves a damaged or truncated document out of the listing (logged), refuses to serve it, and still replaces or deletes it', async () => {
+    const logger = createMemoryLogger();
+    await store.close();
+    store = await createFileSystemStore({ dir, clock, logger });
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) await store.create(input(name, name));
     const supplierDir = join(dir, 'supplier-documents', hashed('S1'));
-    await truncate(join(supplierDir, `${hashed('a.txt')}.doc`), 40);
+    await truncate(join(supplierDir, `${hashed('a.txt')}.doc`), 20);
     await writeFile(join(supplierDir, `${hashed('b.txt')}.doc`), 'not a document');
+    expect((await store.list('S1')).map((d) => d.fileName)).toEqual(['c.txt']);
+    expect(logger.lines.filter((line) => line.includes('damaged'))).toHaveLength(2);
     await expect(store.get('S1', 'a.txt')).rejects.toBeInstanceOf(CorruptDocumentError);
-    await expect(store.get('S1', 'b.txt')).rejects.toThrow(/damaged: no JKDOC1 header line/);
-    await expect(store.list('S1')).rejects.toBeInstanceOf(CorruptDocumentError);
+    await expect(store.get('S1', 'b.txt')).rejects.toThrow(/damaged: no JKDOC1 or JKDOC2 header line/);
+    expect((await store.create(input('a.txt', 'again'))).status).toBe('exists');
+    expect(await store.replace(input('a.txt', 'alpha again'))).toMatchObject({ fileName: 'a.txt', size: 11 });
+    expect((await readAll((await store.get('S1', 'a.txt'))!.contents)).toString()).toBe('alpha again');
+    expect(await store.delete('S1', 'b.txt')).toMatchObject({ fileName: 'b.txt', metaData: [], size: 0 });
+    expect((await store.list('S1')).map((d) => d.fileName)).toEqual(['a.txt', 'c.txt']);
+    expect(await store.get('S1', 'b.txt')).toBeUndefined();
   });
 
   it('refuses a document file that describes another document', async () => {
@@ -133,7 +212,8 @@ describe('filesystem store', () => {
     expect(await store.get('nobody', 'a.txt')).toBeUndefined();
     expect(await store.replace({ ...input('a.txt', 'x'), supplierId: 'nobody' })).toBeUndefined();
     expect(await store.delete('nobody', 'a.txt')).toBeUndefined();
-    expect(await filesUnder(dir)).toEqual([]);
+    // The replace's contents were staged in the supplier's folder, and removed: the folder alone remains.
+    expect(await filesUnder(dir)).toEqual([hashed('nobody')]);
   });
 });
 
@@ -141,9 +221,13 @@ describe('concurrent writes to one document (filesystem store, through the route
   async function newApp() {
     const dir = await newDataDir();
     const store = await createFileSystemStore({ dir });
-    return { dir, store, app: createSupplierDocumentRoutes({ store, authorize: requireTestKey, publicBaseUrl: PUBLIC_BASE_URL }) };
+    return {
+      dir,
+      store,
+      app: createSupplierDocumentRoutes({ store, authorize: requireTestKey, publicBaseUrl: PUBLIC_BASE_URL, maxConcurrentUploads: 32 }),
+    };
   }
-  const send = (app: Awaited<ReturnType<typeof newApp>>['app'], method: string, version: number) =>
+  const send = async (app: Awaited<ReturnType<typeof newApp>>['app'], method: string, version: number) =>
     app.request('/suppliers/S1/documents', {
       method,
       headers: KEY_HEADERS,
@@ -187,24 +271,6 @@ describe('concurrent writes to one document (filesystem store, through the route
     for (const response of responses.filter((r) => r.status === 400)) expect((await response.json()).message).toMatch(/use PUT/);
     expect(await expectOneWholeVersion(store, versions)).toBe(winner);
   });
-
-  it('writes to one document take effect one at a time in call order: replace, delete, replace, create', async () => {
-    const { store } = await newApp();
-    const version = (n: number) => input('shared.bin', versionContents('shared.bin', n), [{ key: 'version', value: String(n) }]);
-    await store.create(version(0));
-    // Issued together, without awaiting in between: each sees the effect of the one before it.
-    const [replaced, deleted, replacedAfterDelete, created] = await Promise.all([
-      store.replace(version(1)),
-      store.delete('S1', 'shared.bin'),
-      store.replace(version(2)),
-      store.create(version(3)),
-    ]);
-    expect(replaced && versionOf(replaced.metaData)).toBe(1);
-    expect(deleted && versionOf(deleted.metaData)).toBe(1);
-    expect(replacedAfterDelete).toBeUndefined();
-    expect(created.status).toBe('created');
-    expect(await expectOneWholeVersion(store, [3])).toBe(3);
-  });
 });
 
 describe('KeyedMutex', () => {
@@ -218,7 +284,12 @@ describe('KeyedMutex', () => {
       if (name === 'a2') throw new Error('a2 failed');
       return name;
     };
-    const results = await Promise.allSettled([mutex.run('a', task('a1', 20)), mutex.run('a', task('a2', 5)), mutex.run('a', task('a3', 1)), mutex.run('b', task('b1', 1))]);
+    const results = await Promise.allSettled([
+      mutex.run('a', task('a1', 20)),
+      mutex.run('a', task('a2', 5)),
+      mutex.run('a', task('a3', 1)),
+      mutex.run('b', task('b1', 1)),
+    ]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(events.filter((event) => event.endsWith('a1') || event.endsWith('a2') || event.endsWith('a3'))).toEqual([
       'start a1',

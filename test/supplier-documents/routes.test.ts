@@ -45,13 +45,20 @@ describe.each(STORES)('supplier document routes over the %s', (_, makeStore) => 
   beforeEach(async () => {
     clock = new ManualClock(Date.UTC(2026, 2, 1, 12, 0, 0));
     logger = createMemoryLogger();
-    app = createSupplierDocumentRoutes({ store: await makeStore(clock), authorize: requireTestKey, publicBaseUrl: `${PUBLIC_BASE_URL}/`, logger });
+    app = createSupplierDocumentRoutes({
+      store: await makeStore(clock),
+      authorize: requireTestKey,
+      publicBaseUrl: `${PUBLIC_BASE_URL}/`,
+      logger,
+    });
   });
 
   /** Sends a request and checks the answer against the spec; returns the response and its parsed JSON body. */
   async function call(method: string, path: string, body?: string, headers: Record<string, string> = KEY_HEADERS) {
     const response = await app.request(path, { method, headers, body });
-    const json = (await expectValidResponse(spec, method, path, response)) as Record<string, unknown> & { errors?: Array<{ field?: string; message: string }> };
+    const json = (await expectValidResponse(spec, method, path, response)) as Record<string, unknown> & {
+      errors?: Array<{ field?: string; message: string }>;
+    };
     return { status: response.status, headers: response.headers, json, response };
   }
   const post = (supplier: string, body: string) => call('POST', `/suppliers/${supplier}/documents`, body);
@@ -90,20 +97,34 @@ describe.each(STORES)('supplier document routes over the %s', (_, makeStore) => 
     expect(await download.text()).toBe('first');
   });
 
-  it('keeps names apart per supplier and per exact spelling (case, Unicode form)', async () => {
+  it('keeps names apart per supplier and case, and takes NFC and NFD spellings of one name as one document (stored in NFC)', async () => {
     for (const [supplier, name] of [
       ['S1', 'Report.pdf'],
       ['S1', 'report.pdf'],
       ['S2', 'Report.pdf'],
-      ['S1', 'Zu\u0308rich.pdf'],
       ['S1', 'Z\u00fcrich.pdf'],
     ] as const) {
       expect((await post(supplier, uploadBody(name, `${supplier}/${name}`))).status).toBe(201);
     }
+    // The same name typed with a combining diaeresis (NFD, as macOS file names come) is the existing document.
+    const again = await post('S1', uploadBody('Zu\u0308rich.pdf', 'NFD'));
+    expect(again.status).toBe(400);
+    expect(again.json.errors).toEqual([{ field: 'fileName', message: expect.stringContaining('use PUT') }]);
+    const replaced = await put('S1', uploadBody('Zu\u0308rich.pdf', 'replaced through NFD'));
+    expect(replaced.status).toBe(200);
+    expect(replaced.json.fileName).toBe('Z\u00fcrich.pdf');
     const listed = await call('GET', '/suppliers/S1/documents');
-    expect((listed.json.data as Array<{ fileName: string }>).map((d) => d.fileName)).toEqual(['Report.pdf', 'Zu\u0308rich.pdf', 'Z\u00fcrich.pdf', 'report.pdf']);
-    const download = await app.request(`/suppliers/S1/documents/${encodeURIComponent('Z\u00fcrich.pdf')}`, { headers: KEY_HEADERS });
-    expect(await download.text()).toBe('S1/Z\u00fcrich.pdf');
+    expect((listed.json.data as Array<{ fileName: string }>).map((d) => d.fileName)).toEqual([
+      'Report.pdf',
+      'Z\u00fcrich.pdf',
+      'report.pdf',
+    ]);
+    for (const spelling of ['Z\u00fcrich.pdf', 'Zu\u0308rich.pdf']) {
+      const download = await app.request(`/suppliers/S1/documents/${encodeURIComponent(spelling)}`, { headers: KEY_HEADERS });
+      expect(await download.text()).toBe('replaced through NFD');
+    }
+    expect((await call('DELETE', `/suppliers/S1/documents/${encodeURIComponent('Zu\u0308rich.pdf')}`)).status).toBe(200);
+    expect((await call('GET', `/suppliers/S1/documents/${encodeURIComponent('Z\u00fcrich.pdf')}`)).status).toBe(404);
   });
 
   it('lists a supplier\'s documents sorted by name; an unknown supplier gets {"data": []}', async () => {
@@ -241,6 +262,8 @@ describe.each(STORES)('supplier document routes over the %s', (_, makeStore) => 
 
 describe('supplier document routes when the store fails', () => {
   const failing: SupplierDocumentStore = {
+    stage: () => Promise.reject(new Error('EIO: disk on fire')),
+    close: () => Promise.resolve(),
     list: () => Promise.reject(new Error('EIO: disk on fire')),
     get: () => Promise.reject(new Error('EIO: disk on fire')),
     create: () => Promise.reject(new Error('EIO: disk on fire')),
@@ -274,7 +297,9 @@ describe('mounted at the root of another app, as the adapter mounts it', () => {
     const store = createMemoryStore();
     parent.route('/', createSupplierDocumentRoutes({ store, authorize: requireTestKey, publicBaseUrl: PUBLIC_BASE_URL }));
 
-    expect((await parent.request('/suppliers/S1/documents', { method: 'POST', headers: KEY_HEADERS, body: uploadBody('a.txt', 'x') })).status).toBe(201);
+    expect(
+      (await parent.request('/suppliers/S1/documents', { method: 'POST', headers: KEY_HEADERS, body: uploadBody('a.txt', 'x') })).status,
+    ).toBe(201);
     expect(await (await parent.request('/suppliers/S1/documents/a.txt', { headers: KEY_HEADERS })).text()).toBe('x');
     expect((await parent.request('/materials/documents')).status).toBe(200);
     expect((await parent.request('/elsewhere')).status).toBe(404);
@@ -282,6 +307,9 @@ describe('mounted at the root of another app, as the adapter mounts it', () => {
     store.list = () => Promise.reject(new Error('EIO'));
     const failed = await parent.request('/suppliers/S1/documents', { headers: KEY_HEADERS });
     expect(failed.status).toBe(500);
-    expect(await failed.json()).toEqual({ message: 'Internal server error', errors: [{ message: expect.stringContaining('document store failed') }] });
+    expect(await failed.json()).toEqual({
+      message: 'Internal server error',
+      errors: [{ message: expect.stringContaining('document store failed') }],
+    });
   });
 });

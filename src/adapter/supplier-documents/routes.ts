@@ -8,16 +8,29 @@
  * - DELETE answers 200 with the deleted document's description (no `link`: it no longer downloads).
  * - PUT replaces contents and metaData (an absent metaData stores []); createdAt is kept.
  * - A known path with another method answers 405 with `Allow`.
+ * - Uploads stream (upload-stream.ts): memory per upload is a small constant; at most `maxConcurrentUploads` are read
+ *   at once, and one more answers 503 with Retry-After (5xx: Jakamo may retry, preferably with backoff). A write the
+ *   store cannot take now (another replica holds the document, the lock service is away) answers 503 the same way.
+ * - fileName is compared and stored in Unicode NFC, in the body and in the path.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { create as contentDisposition } from 'content-disposition';
 import { lookup as mimeType } from 'mime-types';
 import { silentLogger, type Logger } from '../../shared/logger.js';
 import { badRequest, jakamoError } from '../errors.js';
-import type { StoredSupplierDocument, SupplierDocumentInput, SupplierDocumentStore } from './store.js';
+import { SharedStateUnavailableError } from '../state/shared-state.js';
+import {
+  DocumentStoreBusyError,
+  type ContentsStage,
+  type StoredSupplierDocument,
+  type SupplierDocumentInput,
+  type SupplierDocumentStore,
+} from './store.js';
+import { scanUpload, UploadRefusedError } from './upload-stream.js';
 import {
   base64Length,
+  normalizeFileName,
+  notBase64,
   parseJsonObject,
   pathParameterErrors,
   tooLarge,
@@ -26,6 +39,10 @@ import {
 } from './validation.js';
 
 export const DEFAULT_MAX_CONTENT_BYTES = 50 * 1024 * 1024;
+/** Uploads read at once; each holds at most a few MiB (the body besides its contents) in memory. */
+export const DEFAULT_MAX_CONCURRENT_UPLOADS = 16;
+/** Seconds a client is asked to wait before retrying a 503. */
+const RETRY_AFTER_SECONDS = 2;
 
 export interface SupplierDocumentRoutesOptions {
   store: SupplierDocumentStore;
@@ -35,6 +52,8 @@ export interface SupplierDocumentRoutesOptions {
   publicBaseUrl: string;
   /** Largest decoded document accepted, in bytes. */
   maxContentBytes?: number;
+  /** Uploads (POST, PUT) read at once; more answer 503 with Retry-After. */
+  maxConcurrentUploads?: number;
   logger?: Logger;
 }
 
@@ -55,14 +74,18 @@ export function createSupplierDocumentRoutes({
   authorize,
   publicBaseUrl,
   maxContentBytes = DEFAULT_MAX_CONTENT_BYTES,
+  maxConcurrentUploads = DEFAULT_MAX_CONCURRENT_UPLOADS,
   logger = silentLogger,
 }: SupplierDocumentRoutesOptions): Hono {
   const baseUrl = publicBaseUrl.replace(/\/+$/, '');
   const maxBodyBytes = maxRequestBodyBytes(maxContentBytes);
-  const limitBody = bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: (c) => badRequest(c, [tooLarge(`makes the request body larger than ${maxBodyBytes} bytes`, maxContentBytes)]),
-  });
+  const scanLimits = {
+    maxBodyBytes,
+    maxContentBytes,
+    tooLarge: (what: string) => tooLarge(what, maxContentBytes),
+    notBase64: notBase64(),
+  };
+  let uploadsInFlight = 0;
   const withLink = (document: StoredSupplierDocument) => ({
     ...describe(document),
     link: `${baseUrl}/suppliers/${encodeURIComponent(document.supplierId)}/documents/${encodeURIComponent(document.fileName)}`,
@@ -70,10 +93,49 @@ export function createSupplierDocumentRoutes({
   const logStored = (action: string, document: StoredSupplierDocument) =>
     logger.info(`supplier document ${action}`, { supplierId: document.supplierId, fileName: document.fileName, size: document.size });
 
-  /** The body of POST and PUT, validated and decoded. */
+  /**
+   * The body of POST and PUT, validated, its contents staged in the store (the caller hands them to create/replace).
+   * A body with a bad supplierId is still read, to report its other problems too, but nothing of it is kept.
+   */
   async function readUpload(c: Context): Promise<Validated<SupplierDocumentInput>> {
-    const body = parseJsonObject(new Uint8Array(await c.req.arrayBuffer()));
-    return body.ok ? validateUpload(body.value, c.req.param('supplierId') ?? '', maxContentBytes) : body;
+    const supplierId = c.req.param('supplierId') ?? '';
+    const declaredLength = Number(c.req.header('Content-Length'));
+    if (declaredLength > maxBodyBytes) {
+      stopReading(c);
+      return { ok: false, errors: [tooLarge(`makes the request body larger than ${maxBodyBytes} bytes`, maxContentBytes)] };
+    }
+    const stage: ContentsStage | undefined =
+      pathParameterErrors('supplierId', supplierId).length === 0 ? await store.stage(supplierId) : undefined;
+    try {
+      const scanned = await scanUpload(c.req.raw.body, async (bytes) => stage?.write(bytes), scanLimits);
+      const body = parseJsonObject(scanned.rest);
+      const fields = body.ok ? validateUpload(body.value, supplierId, scanned.errors) : body;
+      if (!fields.ok || !stage) {
+        await stage?.discard();
+        return fields.ok ? { ok: false, errors: pathParameterErrors('supplierId', supplierId) } : fields;
+      }
+      return { ok: true, value: { ...fields.value, contents: await stage.finish() } };
+    } catch (error) {
+      await stage?.discard();
+      if (error instanceof UploadRefusedError) {
+        stopReading(c);
+        return { ok: false, errors: [error.entry] };
+      }
+      throw error;
+    }
+  }
+
+  /** Runs an upload if a slot is free; otherwise 503 with Retry-After, before reading a byte of the body. */
+  async function withUploadSlot(c: Context, handle: () => Promise<Response>): Promise<Response> {
+    if (uploadsInFlight >= maxConcurrentUploads) {
+      return retryLater(c, `More than ${maxConcurrentUploads} uploads are in progress; try again in ${RETRY_AFTER_SECONDS} seconds.`);
+    }
+    uploadsInFlight++;
+    try {
+      return await handle();
+    } finally {
+      uploadsInFlight--;
+    }
   }
 
   const app = new Hono();
@@ -86,28 +148,32 @@ export function createSupplierDocumentRoutes({
     return c.json({ data: (await store.list(supplierId)).map(withLink) });
   });
 
-  app.post(COLLECTION_PATH, limitBody, async (c) => {
-    const upload = await readUpload(c);
-    if (!upload.ok) return badRequest(c, upload.errors);
-    const { supplierId, fileName } = upload.value;
-    const result = await store.create(upload.value);
-    if (result.status === 'exists') {
-      const message = `A document named "${fileName}" already exists for supplier ${supplierId}; use PUT to replace it.`;
-      return jakamoError(c, 400, message, [{ message, field: 'fileName' }]);
-    }
-    logStored('created', result.document);
-    return c.json(withLink(result.document), 201);
-  });
+  app.post(COLLECTION_PATH, (c) =>
+    withUploadSlot(c, async () => {
+      const upload = await readUpload(c);
+      if (!upload.ok) return badRequest(c, upload.errors);
+      const { supplierId, fileName } = upload.value;
+      const result = await store.create(upload.value);
+      if (result.status === 'exists') {
+        const message = `A document named "${fileName}" already exists for supplier ${supplierId}; use PUT to replace it.`;
+        return jakamoError(c, 400, message, [{ message, field: 'fileName' }]);
+      }
+      logStored('created', result.document);
+      return c.json(withLink(result.document), 201);
+    }),
+  );
 
-  app.put(COLLECTION_PATH, limitBody, async (c) => {
-    const upload = await readUpload(c);
-    if (!upload.ok) return badRequest(c, upload.errors);
-    const { supplierId, fileName } = upload.value;
-    const replaced = await store.replace(upload.value);
-    if (!replaced) return notFound(c, supplierId, fileName, 'Use POST to create it.');
-    logStored('replaced', replaced);
-    return c.json(withLink(replaced), 200);
-  });
+  app.put(COLLECTION_PATH, (c) =>
+    withUploadSlot(c, async () => {
+      const upload = await readUpload(c);
+      if (!upload.ok) return badRequest(c, upload.errors);
+      const { supplierId, fileName } = upload.value;
+      const replaced = await store.replace(upload.value);
+      if (!replaced) return notFound(c, supplierId, fileName, 'Use POST to create it.');
+      logStored('replaced', replaced);
+      return c.json(withLink(replaced), 200);
+    }),
+  );
 
   // Also answers HEAD: Hono dispatches HEAD to the GET handler and drops the body.
   app.get(DOCUMENT_PATH, async (c) => {
@@ -148,6 +214,10 @@ export function createSupplierDocumentRoutes({
   }
 
   app.onError((error, c) => {
+    if (error instanceof DocumentStoreBusyError || error instanceof SharedStateUnavailableError) {
+      logger.warn('supplier document write deferred', { method: c.req.method, reason: error.message });
+      return retryLater(c, `The document store cannot take this request now (${error.message}).`);
+    }
     logger.error('supplier documents failure', { method: c.req.method, error: error instanceof Error ? error.message : String(error) });
     return jakamoError(c, 500, 'Internal server error', [{ message: 'The document store failed; please try again later.' }]);
   });
@@ -163,7 +233,7 @@ function describe({ fileName, metaData, size, createdAt, updatedAt }: StoredSupp
 function documentParams(c: Context) {
   // Hono percent-decodes path parameters; "%2F" becomes "/" and is then refused like any separator.
   const supplierId = c.req.param('supplierId') ?? '';
-  const fileName = c.req.param('fileName') ?? '';
+  const fileName = normalizeFileName(c.req.param('fileName') ?? '');
   return { supplierId, fileName, errors: [...pathParameterErrors('supplierId', supplierId), ...pathParameterErrors('fileName', fileName)] };
 }
 
@@ -178,4 +248,15 @@ function quotedAttachment(fileName: string): string {
 function notFound(c: Context, supplierId: string, fileName: string, hint?: string) {
   const message = `No document named "${fileName}" for supplier ${supplierId}.${hint ? ` ${hint}` : ''}`;
   return jakamoError(c, 404, 'Not found', [{ message, field: 'fileName' }]);
+}
+
+/** 503 with Retry-After: a condition that passes by itself (5xx: Jakamo may retry, preferably with backoff). */
+function retryLater(c: Context, message: string) {
+  c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+  return jakamoError(c, 503, 'Service unavailable', [{ message }]);
+}
+
+/** The rest of a refused body is not read, so the connection cannot carry another request: the client must not reuse it. */
+function stopReading(c: Context): void {
+  c.header('Connection', 'close');
 }

@@ -7,12 +7,30 @@ export interface MetaDataEntry {
   value: string;
 }
 
-/** What POST and PUT hand to the store: already validated and decoded. */
+/** Contents a store's `stage` has taken in whole, ready for one create or replace in that same store. */
+export interface StagedContents {
+  readonly size: number;
+  /** Hex SHA-256 of the contents. */
+  readonly sha256: string;
+}
+
+/** Contents being taken in as they arrive (an upload's decoded base64), before the document is known to be valid. */
+export interface ContentsStage {
+  write(bytes: Uint8Array): Promise<void>;
+  finish(): Promise<StagedContents>;
+  /** Drops what was written; safe to call in any state. */
+  discard(): Promise<void>;
+}
+
+/**
+ * What POST and PUT hand to the store: already validated. Contents are either bytes or staged by the store's
+ * `stage` (then create/replace consume them, committed or dropped, whatever they answer).
+ */
 export interface SupplierDocumentInput {
   supplierId: string;
   fileName: string;
   metaData: MetaDataEntry[];
-  contents: Uint8Array;
+  contents: Uint8Array | StagedContents;
 }
 
 /** A stored version's description; `size` and `sha256` describe exactly the contents stored with it. */
@@ -27,6 +45,11 @@ export interface StoredSupplierDocument {
   createdAt: string;
   /** ISO 8601; when the current contents were stored. */
   updatedAt: string;
+  /**
+   * The fencing token the version was written under (file system store): versions of one document carry increasing
+   * tokens, and a writer never swaps in a version whose token is not above the stored one's.
+   */
+  fence?: number;
 }
 
 /**
@@ -46,6 +69,8 @@ export type CreateResult = { status: 'created'; document: StoredSupplierDocument
  * of two versions.
  */
 export interface SupplierDocumentStore {
+  /** Starts taking in the contents of an upload for this supplier. */
+  stage(supplierId: string): Promise<ContentsStage>;
   /** The supplier's documents sorted by fileName (UTF-16 code unit order); [] for a supplier never seen. */
   list(supplierId: string): Promise<StoredSupplierDocument[]>;
   /** undefined when there is no such document. */
@@ -56,20 +81,41 @@ export interface SupplierDocumentStore {
   replace(input: SupplierDocumentInput): Promise<StoredSupplierDocument | undefined>;
   /** Removes a document and returns what it was; undefined when there is none. */
   delete(supplierId: string, fileName: string): Promise<StoredSupplierDocument | undefined>;
+  /** Lets go of what the store holds outside its data (its replica registration, its Redis connection). */
+  close(): Promise<void>;
 }
 
-/** The description of a new version of `input`, stored at the clock's now; a replace passes the version it replaces. */
-export function describeVersion(input: SupplierDocumentInput, clock: Clock, replaced?: StoredSupplierDocument): StoredSupplierDocument {
+/**
+ * The store cannot take this write now but will soon (another replica holds the document for longer than a request
+ * waits, the lock service is unreachable, or this writer's lock lapsed): 503 with Retry-After.
+ */
+export class DocumentStoreBusyError extends Error {
+  override name = 'DocumentStoreBusyError';
+}
+
+/** The description of a new version of `input` with these contents, stored at the clock's now; a replace passes the version it replaces. */
+export function describeVersion(
+  input: Omit<SupplierDocumentInput, 'contents'>,
+  contents: StagedContents,
+  clock: Clock,
+  { replaced, fence }: { replaced?: StoredSupplierDocument | undefined; fence?: number } = {},
+): StoredSupplierDocument {
   const now = new Date(clock.now()).toISOString();
   return {
     supplierId: input.supplierId,
     fileName: input.fileName,
     metaData: input.metaData.map(({ key, value }) => ({ key, value })),
-    size: input.contents.byteLength,
-    sha256: createHash('sha256').update(input.contents).digest('hex'),
+    size: contents.size,
+    sha256: contents.sha256,
     createdAt: replaced?.createdAt ?? now,
     updatedAt: now,
+    ...(fence !== undefined ? { fence } : {}),
   };
+}
+
+/** Size and SHA-256 of contents given as bytes. */
+export function digestOf(bytes: Uint8Array): StagedContents {
+  return { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 export function byFileName(a: StoredSupplierDocument, b: StoredSupplierDocument): number {

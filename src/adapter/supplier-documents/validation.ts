@@ -25,6 +25,7 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; errors: ErrorEn
 
 interface Validators {
   upload: ValidateFunction;
+  maxMetaDataEntries: number;
   supplierId: ValidateFunction;
   fileName: ValidateFunction;
 }
@@ -55,19 +56,19 @@ function compiledValidators(): Validators {
   });
   ajv.addSchema({ $id: SPEC_ID, components: { schemas } });
   const compile = (name: string) => ajv.compile({ $ref: `${SPEC_ID}#/components/schemas/${name}` });
-  validators = { upload: compile('SupplierDocumentUpload'), supplierId: compile('SupplierId'), fileName: compile('SupplierDocumentFileName') };
+  const metaData = (schemas.SupplierDocumentUpload as { properties?: { metaData?: { maxItems?: number } } }).properties?.metaData;
+  if (typeof metaData?.maxItems !== 'number') throw new Error(`${SPEC_PATH} has no metaData maxItems`);
+  validators = {
+    upload: compile('SupplierDocumentUpload'),
+    supplierId: compile('SupplierId'),
+    fileName: compile('SupplierDocumentFileName'),
+    maxMetaDataEntries: metaData.maxItems,
+  };
   return validators;
 }
 
-
 export function isCanonicalBase64(text: string): boolean {
   return text.length % 4 === 0 && Buffer.from(text, 'base64').toString('base64') === text;
-}
-
-/** Bytes that base64 text of this length and padding decodes to (the text must be canonical base64). */
-export function decodedBase64Length(text: string): number {
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  return (text.length / 4) * 3 - padding;
 }
 
 /** Length of the base64 text of `bytes` bytes. */
@@ -104,26 +105,56 @@ export function parseJsonObject(bytes: Uint8Array): Validated<Record<string, unk
   return { ok: true, value: value as Record<string, unknown> };
 }
 
-/** A POST/PUT body → the document to store, or every problem with it. */
-export function validateUpload(body: Record<string, unknown>, supplierId: string, maxContentBytes: number): Validated<SupplierDocumentInput> {
+/**
+ * A POST/PUT body, with `base64EncodedContents` already streamed out of it (upload-stream.ts: it holds "" there,
+ * and `contentsErrors` says what was wrong with the real one) → the document to store without its contents, or
+ * every problem with it. The fileName is stored in Unicode NFC, so that one name typed on two systems is one document.
+ */
+export function validateUpload(
+  body: Record<string, unknown>,
+  supplierId: string,
+  contentsErrors: ErrorEntry[] = [],
+): Validated<Omit<SupplierDocumentInput, 'contents'>> {
   const { upload } = compiledValidators();
-  const errors = [...pathParameterErrors('supplierId', supplierId), ...(upload(body) ? [] : toEntries(upload.errors ?? []))];
-  const encoded = body.base64EncodedContents;
-  // Only canonical base64 gets here without an error on its field, so its decoded length is exact.
-  if (typeof encoded === 'string' && !errors.some((error) => error.field === 'base64EncodedContents')) {
-    const size = decodedBase64Length(encoded);
-    if (size > maxContentBytes) errors.push(tooLarge(`decodes to ${size} bytes`, maxContentBytes));
-  }
+  const normalized: Record<string, unknown> =
+    typeof body.fileName === 'string' ? { ...body, fileName: normalizeFileName(body.fileName) } : { ...body };
+  // A list over the limit is one error: its entries past the limit + 1 are not checked one by one.
+  if (Array.isArray(body.metaData) && body.metaData.length > maxMetaDataEntries())
+    normalized.metaData = body.metaData.slice(0, maxMetaDataEntries() + 1);
+  const errors = [
+    ...pathParameterErrors('supplierId', supplierId),
+    ...(upload(normalized) ? [] : toEntries(upload.errors ?? [])),
+    ...contentsErrors,
+  ];
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
     value: {
       supplierId,
-      fileName: body.fileName as string,
-      metaData: ((body.metaData as MetaDataEntry[] | undefined) ?? []).map(({ key, value }) => ({ key, value })),
-      contents: Buffer.from(encoded as string, 'base64'),
+      fileName: normalized.fileName as string,
+      metaData: ((normalized.metaData as MetaDataEntry[] | undefined) ?? []).map(({ key, value }) => ({ key, value })),
     },
   };
+}
+
+/** The spec's metaData maxItems. */
+function maxMetaDataEntries(): number {
+  return compiledValidators().maxMetaDataEntries;
+}
+
+/** Names are compared and stored in NFC: `Zürich.pdf` typed with a combining diaeresis (NFD) is the same document. */
+export function normalizeFileName(fileName: string): string {
+  return fileName.normalize('NFC');
+}
+
+/** The error for contents that are not canonical base64, in the spec's words. */
+export function notBase64(): ErrorEntry {
+  const { upload } = compiledValidators();
+  // Any non-base64 string fails on the spec's x-strict-base64 with its own x-error-message.
+  upload({ fileName: 'x', base64EncodedContents: '!' });
+  const entry = toEntries(upload.errors ?? []).find(({ field }) => field === 'base64EncodedContents');
+  if (!entry) throw new Error(`${SPEC_PATH} no longer refuses non-base64 contents`);
+  return entry;
 }
 
 /** The one error for contents over the limit, whether found by decoding or by the body's size. */
@@ -160,13 +191,11 @@ function genericMessage(error: ErrorObject): string | undefined {
 function toEntries(errors: ErrorObject[], rootField?: string): ErrorEntry[] {
   const entries: ErrorEntry[] = [];
   for (const error of errors) {
-    // A failed `if`/`then` is already reported by the errors inside its branch.
-    if (error.keyword === 'if') continue;
     const pathSegments = [...pointerSegments(error.instancePath)];
     if (error.keyword === 'required') pathSegments.push(String(error.params.missingProperty));
     if (error.keyword === 'additionalProperties') pathSegments.push(String(error.params.additionalProperty));
     const field = rootField ?? fieldName(pathSegments);
-    const ownMessage = (error.parentSchema as Record<string, unknown> | undefined)?.['x-error-message'];
+    const ownMessage: unknown = error.parentSchema?.['x-error-message'];
     const message = genericMessage(error) ?? (typeof ownMessage === 'string' ? ownMessage : (error.message ?? `fails ${error.keyword}`));
     const entry = { message: `${field} ${message}.`, field };
     if (!entries.some((seen) => seen.message === entry.message)) entries.push(entry);
