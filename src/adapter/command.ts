@@ -1,67 +1,145 @@
 import type { Command } from 'commander';
-import { createLogger } from '../shared/logger.js';
-import { listen, stopOnSignals } from '../shared/server.js';
-import { parseNonNegativeInt, parsePort, parsePositiveInt, UsageError } from '../shared/cli-support.js';
+import { systemClock } from '../shared/clock.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { listen, stopOnSignals, type FetchApp, type RunningServer } from '../shared/server.js';
+import { explainListenError, UsageError } from '../shared/cli-support.js';
 import { createAdapterApp } from './app.js';
-import { defaultPublicBaseUrl, describeConfig, loadAdapterConfig, type AdapterFlags } from './config.js';
-import { openBomClientFromConfig } from './openbom-client.js';
-import { createSharedState } from './state/index.js';
-import { createFileSystemStore, type SupplierDocumentStore } from './supplier-documents/index.js';
+import { defaultPublicBaseUrl, describeConfig, loadAdapterConfig, serveSettings } from './config.js';
+import { createDocumentService, type DocumentService } from './documents.js';
+import { describeOpenBomProblem } from './health.js';
+import { createAdapterMetrics, createMetricsApp } from './metrics.js';
+import { openBomClientFromConfig } from './openbom/index.js';
+import { createSharedState, DEFAULT_STATE_URL } from './state/index.js';
+import type { StateSettings } from './state/index.js';
+import { createFileSystemStore, DataDirInUseError, type SupplierDocumentStore } from './supplier-documents/index.js';
 
 /** `jakamo-kit serve`: the Jakamo File Callback API in front of OpenBOM (or the mock). */
 export function registerServeCommand(program: Command): void {
-  program
+  const command = program
     .command('serve')
-    .description('Serve the Jakamo File Callback API from OpenBOM (secrets from JAKAMO_API_KEYS, OPENBOM_APP_KEY, OPENBOM_USERNAME, OPENBOM_PASSWORD)')
-    .option('--config <file>', 'YAML configuration file (see adapter.example.yaml)')
-    .option('--port <port>', 'port to listen on (default 8080)', parsePort)
-    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-    .option('--public-base-url <url>', 'base URL of the download links (default http://<host>:<port>)')
-    .option('--api-key-header <name>', 'header carrying the Jakamo API key (default X-API-KEY)')
-    .option('--openbom-url <url>', 'OpenBOM API base URL (default https://developer-api.openbom.com)')
-    .option('--catalogs <ids>', 'comma-separated catalog ids to search (default all)')
-    .option('--timeout <ms>', 'OpenBOM request timeout in ms (default 10000)', parsePositiveInt)
-    .option('--requests-per-second <n>', 'most requests per second sent to OpenBOM (default 5)', parsePositiveInt)
-    .option('--cache-ttl <seconds>', 'how long part indexes and listings are cached (default 60)', parseNonNegativeInt)
-    .option('--max-retries <n>', 'retries of a failed OpenBOM request (default 3)', parseNonNegativeInt)
-    .option('--data-dir <dir>', 'where v2 supplier documents are stored (default ./data)')
-    .option('--max-document-bytes <n>', 'largest v2 supplier document accepted, in bytes (default 52428800, 50 MiB)', parsePositiveInt)
-    .option('--state-url <url>', 'memory (default), or redis://… / rediss://… to share tokens, rate limit and caches between replicas')
-    .option('--state-key-prefix <prefix>', 'start of every Redis key name (default jakamo-kit:)')
-    .action(async (options: AdapterFlags & { config?: string }) => {
-      const { config: configFile, ...flags } = options;
-      const config = loadAdapterConfig({ flags, env: process.env, ...(configFile !== undefined ? { configFile } : {}) });
-      const logger = createLogger();
-      const supplierDocuments = await openSupplierDocuments(config.dataDir);
-      // Before listening: a replica that cannot reach its Redis at start exits (exit 1) instead of answering 502s.
-      const state = await createSharedState(config.state, { appKey: config.openbom.appKey, openBomUrl: config.openbom.url }, logger);
-      const openbom = openBomClientFromConfig(config.openbom, { logger, state });
+    .description('serve the Jakamo File Callback API from OpenBOM')
+    .option('--config <file>', 'YAML file of settings, see adapter.example.yaml');
+  serveSettings.addOptions(command).action(async () => {
+    const { config: configFile } = command.opts<{ config?: string }>();
+    const config = loadAdapterConfig({
+      flags: serveSettings.flagsFrom(command),
+      env: process.env,
+      ...(configFile !== undefined ? { configFile } : {}),
+    });
+    const logger = createLogger();
+    const supplierDocuments = await openSupplierDocuments(config.dataDir, config.state, logger);
+    // Before listening: a replica that cannot reach its Redis at start exits (exit 1) instead of answering 502s.
+    const state = await createSharedState(config.state, { appKey: config.openbom.appKey, openBomUrl: config.openbom.url }, logger).catch(
+      async (error: unknown) => {
+        // The documents' own Redis connection would otherwise keep the process alive.
+        await supplierDocuments.close();
+        throw error;
+      },
+    );
+    // From here on, whatever was opened is closed again if the start fails, so the process exits (18.8).
+    const opened: Array<() => Promise<void>> = [() => supplierDocuments.close(), () => state.close()];
+    const closeAll = async () => {
+      documents?.stop();
+      await Promise.allSettled(opened.reverse().map((close) => close()));
+    };
+    let documents: DocumentService | undefined;
+    try {
+      // The index age is read from the document service once it exists (it needs the telemetry first).
+      const metrics = createAdapterMetrics({ indexAgeSeconds: () => documents?.indexStatus().ageSeconds, processMetrics: true });
+      const { telemetry } = metrics;
+      const openbom = openBomClientFromConfig(config.openbom, { logger, state, telemetry });
+      documents = createDocumentService({
+        openbom,
+        catalogs: config.openbom.catalogs,
+        openBomUrl: config.openbom.url,
+        mapping: config.mapping,
+        cacheTtlSeconds: config.cacheTtlSeconds,
+        clock: systemClock,
+        logger,
+        state,
+        telemetry,
+      });
       // The app is built once the port is known, so that --port 0 still yields usable default links.
+      // eslint-disable-next-line prefer-const -- assigned once the port is known; the fetch closure reads it later
       let app: ReturnType<typeof createAdapterApp> | undefined;
-      const server = await listen({ fetch: (request) => app!.fetch(request) }, { host: config.host, port: config.port });
+      const server = await listenOrExplain({ fetch: (request) => app!.fetch(request) }, config.host, config.port, {
+        portFlag: '--port',
+        hostFlag: '--host',
+      });
+      opened.push(() => server.close());
       if (config.publicBaseUrl === defaultPublicBaseUrl(config.host, config.port)) {
         config.publicBaseUrl = defaultPublicBaseUrl(config.host, server.port);
       }
-      app = createAdapterApp({ config, openbom, logger, supplierDocuments, state });
-      // Before the start-up line: whoever waits for that line may stop the process right after it.
-      stopOnSignals(async () => {
-        await server.close();
-        await state.close();
+      app = createAdapterApp({
+        config,
+        openbom,
+        logger,
+        supplierDocuments,
+        state,
+        documents,
+        telemetry,
+        sharedState: config.state.url !== DEFAULT_STATE_URL,
       });
-      logger.info('jakamo-kit serve listening', { url: server.url, config: describeConfig(config) });
-      if (/^https?:\/\/(0\.0\.0\.0|\[::\])[:/]/.test(config.publicBaseUrl)) {
-        logger.warn('download links point at a wildcard address; set --public-base-url to the address Jakamo uses', {
-          publicBaseUrl: config.publicBaseUrl,
-        });
-      }
-    });
+      const metricsServer =
+        config.metrics &&
+        (await listenOrExplain(createMetricsApp(metrics.registry), config.metrics.host, config.metrics.port, {
+          portFlag: '--metrics-port',
+          hostFlag: '--metrics-host',
+        }));
+      if (metricsServer) opened.push(() => metricsServer.close());
+      // Before the start-up line: whoever waits for that line may stop the process right after it.
+      stopOnSignals(closeAll);
+      logger.info('jakamo-kit serve listening', {
+        url: server.url,
+        ...(metricsServer ? { metrics: `${metricsServer.url}/metrics` } : {}),
+        config: describeConfig(config),
+      });
+    } catch (error) {
+      await closeAll();
+      throw error;
+    }
+    if (/^https?:\/\/(0\.0\.0\.0|\[::\])[:/]/.test(config.publicBaseUrl)) {
+      logger.warn('download links point at a wildcard address; set --public-base-url to the address Jakamo uses', {
+        publicBaseUrl: config.publicBaseUrl,
+      });
+    }
+    // Logs in and loads the part index while already serving (/readyz says when it is done). A failure is told in
+    // one line naming what to fix; the process keeps serving (v2 documents, /healthz) and keeps trying.
+    const started = performance.now();
+    documents.warmUp().then(
+      () => logger.info('part index loaded', { seconds: Math.round(performance.now() - started) / 1000 }),
+      (error: unknown) =>
+        logger.error('openbom not usable at start; serving what does not need it and retrying', {
+          problem: describeOpenBomProblem(error).message,
+        }),
+    );
+  });
 }
 
-/** The filesystem store under --data-dir; a directory that cannot be created or written is a usage error. */
-async function openSupplierDocuments(dataDir: string): Promise<SupplierDocumentStore> {
+/** Listens, or explains a port that cannot be had as a usage error naming its flag (exit 2), as every command does. */
+async function listenOrExplain(
+  app: FetchApp,
+  host: string,
+  port: number,
+  flags: { portFlag: string; hostFlag: string },
+): Promise<RunningServer> {
   try {
-    return await createFileSystemStore({ dir: dataDir });
+    return await listen(app, { host, port });
   } catch (error) {
+    throw explainListenError(error, { host, port, ...flags });
+  }
+}
+
+/**
+ * The filesystem store under --data-dir, shared with the other replicas through Redis when --state-url is one; a
+ * directory that cannot be created or written, or that another replica uses without Redis, is a usage error.
+ */
+async function openSupplierDocuments(dataDir: string, state: StateSettings, logger: Logger): Promise<SupplierDocumentStore> {
+  try {
+    const shared = state.url === DEFAULT_STATE_URL ? undefined : { url: state.url, keyPrefix: state.keyPrefix };
+    return await createFileSystemStore({ dir: dataDir, logger, ...(shared ? { shared } : {}) });
+  } catch (error) {
+    if (error instanceof DataDirInUseError) throw new UsageError(`${error.message} (${dataDir})`);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
     throw new UsageError(`--data-dir: cannot store documents in ${dataDir} (${code})`);

@@ -1,8 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
-import { parse as parseYaml } from 'yaml';
-import { UsageError } from '../shared/cli-support.js';
 import { mask } from '../shared/secrets.js';
+import {
+  defineSettings,
+  list,
+  nonNegativeInt,
+  port,
+  positiveInt,
+  SettingValueError,
+  text,
+  url,
+  type SettingType,
+} from '../shared/settings.js';
 import { DEFAULT_STATE_KEY_PREFIX, DEFAULT_STATE_URL, describeStateUrl, type StateSettings } from './state/shared-state.js';
 import { DEFAULT_MAX_CONTENT_BYTES } from './supplier-documents/index.js';
 
@@ -49,25 +56,233 @@ export interface AdapterConfig {
   mapping: MappingConfig;
   /** Where tokens, the rate limit and caches live: this process's memory, or Redis shared by replicas. */
   state: StateSettings;
+  /** Where /metrics is served (Prometheus text); absent: no metrics endpoint. */
+  metrics?: { host: string; port: number };
 }
 
-/** Flags as commander hands them over (camel-cased option names); every one optional. */
-export interface AdapterFlags {
-  port?: number | string;
-  host?: string;
-  publicBaseUrl?: string;
-  apiKeyHeader?: string;
-  openbomUrl?: string;
-  catalogs?: string | string[];
-  timeout?: number | string;
-  requestsPerSecond?: number | string;
-  cacheTtl?: number | string;
-  maxRetries?: number | string;
-  stateUrl?: string;
-  stateKeyPrefix?: string;
-  dataDir?: string;
-  maxDocumentBytes?: number | string;
-}
+export const DEFAULT_OPENBOM_URL = 'https://developer-api.openbom.com';
+export const DEFAULT_DATA_DIR = './data';
+
+/** The only source allowed to carry a Redis password: the environment, like every other secret. */
+const STATE_URL_ENV = 'JAKAMO_KIT_STATE_URL';
+
+/** An HTTP header name is a token (RFC 9110); anything else could never arrive on a request. */
+const headerName: SettingType<string> = {
+  expected: 'an HTTP header name',
+  parse(value) {
+    const name = value.trim();
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new SettingValueError(`must be ${this.expected}`);
+    return name;
+  },
+};
+
+/** `memory`, or a Redis URL; one with a password only from the environment (files and command lines leak). */
+const stateUrl: SettingType<string> = {
+  expected: 'memory or a redis:// or rediss:// URL',
+  parse(value, source) {
+    const text = value.trim();
+    if (text === DEFAULT_STATE_URL) return text;
+    const url = URL.canParse(text) ? new URL(text) : undefined;
+    if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+      throw new SettingValueError(`must be ${this.expected}`);
+    }
+    if (url.password && source !== 'env') {
+      throw new SettingValueError(`must not carry a password here (files and command lines leak); set the URL in ${STATE_URL_ENV}`);
+    }
+    return text;
+  },
+};
+
+/** `mapping.files` (YAML only): `[{ column, type? }]`, the type defaulting to the column's name. */
+const fileColumns: SettingType<FileColumn[]> = {
+  expected: 'a list of { column, type } entries',
+  parse() {
+    throw new SettingValueError(`must be ${this.expected}`);
+  },
+  fromYaml(value) {
+    if (!Array.isArray(value)) throw new SettingValueError(`must be ${this.expected}`);
+    return value.map((entry: unknown, index) => {
+      const at = `entry ${index + 1}`;
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+        throw new SettingValueError(`${at}: must be { column, type }`);
+      }
+      const { column, type, ...rest } = entry as Record<string, unknown>;
+      const unknown = Object.keys(rest)[0];
+      if (unknown !== undefined) throw new SettingValueError(`${at}: unknown key "${unknown}" (known: column, type)`);
+      const nonEmpty = (name: string, given: unknown) => {
+        if (typeof given !== 'string' || given.trim() === '') throw new SettingValueError(`${at}: ${name} must be a non-empty text`);
+        return given.trim();
+      };
+      const name = nonEmpty('column', column);
+      return { column: name, type: type === undefined ? name : nonEmpty('type', type) };
+    });
+  },
+};
+
+/**
+ * Every setting of `serve` once: its flag, environment variable, place in the YAML file, type, default and help.
+ * Precedence flag > environment > file > default (src/shared/settings.ts); secrets come from the environment only.
+ */
+export const serveSettings = defineSettings({
+  port: { flag: '--port <port>', env: 'JAKAMO_PORT', yaml: 'port', type: port, default: 8080, help: 'port to listen on, 0 = a free one' },
+  host: { flag: '--host <host>', env: 'JAKAMO_HOST', yaml: 'host', type: text, default: '127.0.0.1', help: 'address to listen on' },
+  publicBaseUrl: {
+    flag: '--public-base-url <url>',
+    env: 'JAKAMO_PUBLIC_BASE_URL',
+    yaml: 'publicBaseUrl',
+    type: url({ base: true }),
+    defaultHelp: 'http://<host>:<port>',
+    help: 'base URL of the download links, as Jakamo reaches this server',
+  },
+  apiKeyHeader: {
+    flag: '--api-key-header <name>',
+    env: 'JAKAMO_API_KEY_HEADER',
+    yaml: 'apiKeyHeader',
+    type: headerName,
+    default: 'X-API-KEY',
+    help: 'header carrying the Jakamo API key',
+  },
+  openbomUrl: {
+    flag: '--openbom-url <url>',
+    env: 'OPENBOM_URL',
+    yaml: 'openbom.url',
+    type: url({ base: true }),
+    default: DEFAULT_OPENBOM_URL,
+    help: 'OpenBOM API base URL',
+  },
+  catalogs: {
+    flag: '--catalogs <ids>',
+    env: 'OPENBOM_CATALOGS',
+    yaml: 'openbom.catalogs',
+    type: list(text, { atLeastOne: 'catalog id' }),
+    default: [] as string[],
+    defaultHelp: 'all',
+    help: 'catalog ids to search, comma-separated, in order',
+  },
+  timeout: {
+    flag: '--timeout <ms>',
+    env: 'OPENBOM_TIMEOUT_MS',
+    yaml: 'openbom.timeoutMs',
+    type: positiveInt,
+    default: 10_000,
+    help: 'OpenBOM request timeout in ms',
+  },
+  requestsPerSecond: {
+    flag: '--requests-per-second <n>',
+    env: 'OPENBOM_REQUESTS_PER_SECOND',
+    yaml: 'openbom.requestsPerSecond',
+    type: positiveInt,
+    default: 5,
+    help: 'most requests per second sent to OpenBOM',
+  },
+  cacheTtl: {
+    flag: '--cache-ttl <seconds>',
+    env: 'JAKAMO_CACHE_TTL_SECONDS',
+    yaml: 'cacheTtlSeconds',
+    type: nonNegativeInt,
+    default: 60,
+    help: 'how long part indexes and listings are cached, in seconds',
+  },
+  maxRetries: {
+    flag: '--max-retries <n>',
+    env: 'OPENBOM_MAX_RETRIES',
+    yaml: 'openbom.maxRetries',
+    type: nonNegativeInt,
+    default: 3,
+    help: 'retries of a failed OpenBOM request',
+  },
+  dataDir: {
+    flag: '--data-dir <dir>',
+    env: 'JAKAMO_DATA_DIR',
+    yaml: 'dataDir',
+    type: text,
+    default: DEFAULT_DATA_DIR,
+    help: 'where v2 supplier documents are stored',
+  },
+  maxDocumentBytes: {
+    flag: '--max-document-bytes <n>',
+    env: 'JAKAMO_MAX_DOCUMENT_BYTES',
+    yaml: 'maxDocumentBytes',
+    type: positiveInt,
+    default: DEFAULT_MAX_CONTENT_BYTES,
+    help: 'largest v2 supplier document accepted, in bytes',
+  },
+  stateUrl: {
+    flag: '--state-url <url>',
+    env: STATE_URL_ENV,
+    yaml: 'stateUrl',
+    type: stateUrl,
+    default: DEFAULT_STATE_URL,
+    help: 'memory, or redis://… or rediss://… to share tokens, rate limit and caches between replicas',
+  },
+  stateKeyPrefix: {
+    flag: '--state-key-prefix <prefix>',
+    env: 'JAKAMO_KIT_STATE_KEY_PREFIX',
+    yaml: 'stateKeyPrefix',
+    type: text,
+    default: DEFAULT_STATE_KEY_PREFIX,
+    help: 'start of every Redis key name',
+  },
+  metricsPort: {
+    flag: '--metrics-port <port>',
+    env: 'JAKAMO_METRICS_PORT',
+    yaml: 'metrics.port',
+    type: port,
+    defaultHelp: 'off',
+    help: 'serve Prometheus metrics at /metrics on this port',
+  },
+  metricsHost: {
+    flag: '--metrics-host <host>',
+    env: 'JAKAMO_METRICS_HOST',
+    yaml: 'metrics.host',
+    type: text,
+    default: '127.0.0.1',
+    help: 'address the metrics port listens on',
+  },
+  partNumberColumn: {
+    yaml: 'mapping.partNumberColumn',
+    type: text,
+    default: 'Part Number',
+    help: "column holding the part number Jakamo's materialId is matched against",
+  },
+  revisionColumn: { yaml: 'mapping.revisionColumn', type: text, default: 'Revision', help: "column holding a row's revision" },
+  descriptionColumn: {
+    yaml: 'mapping.descriptionColumn',
+    type: text,
+    default: 'Description',
+    help: 'column whose text describes each document',
+  },
+  fileColumns: {
+    yaml: 'mapping.files',
+    type: fileColumns,
+    defaultHelp: 'every column holding OpenBOM files, typed by its name',
+    help: 'the file columns and the type shown for each',
+  },
+  apiKeys: {
+    env: 'JAKAMO_API_KEYS',
+    secret: true,
+    fingerprint: true,
+    required: true,
+    type: list(text, { atLeastOne: 'key' }),
+    help: 'the API keys Jakamo may send, comma-separated, two during a rotation',
+  },
+  appKey: {
+    env: 'OPENBOM_APP_KEY',
+    secret: true,
+    fingerprint: true,
+    required: true,
+    type: text,
+    help: 'the OpenBOM developer application key',
+  },
+  username: { env: 'OPENBOM_USERNAME', secret: true, required: true, type: text, help: 'the OpenBOM user the adapter logs in as' },
+  password: { env: 'OPENBOM_PASSWORD', secret: true, required: true, type: text, help: "that user's password" },
+});
+
+type ServeSpecs = typeof serveSettings.specs;
+type FlagSetting = { [K in keyof ServeSpecs]: ServeSpecs[K] extends { flag: string } ? K : never }[keyof ServeSpecs];
+
+/** Flags by setting name, as commander hands them over or as code sets them (numbers, lists); every one optional. */
+export type AdapterFlags = Partial<Record<FlagSetting, string | number | readonly string[]>>;
 
 export interface LoadAdapterConfigOptions {
   flags?: AdapterFlags;
@@ -76,141 +291,46 @@ export interface LoadAdapterConfigOptions {
   configFile?: string;
 }
 
-export const DEFAULT_OPENBOM_URL = 'https://developer-api.openbom.com';
-export const DEFAULT_DATA_DIR = './data';
-
-type Kind = 'port' | 'string' | 'header' | 'url' | 'list' | 'positiveInt' | 'nonNegativeInt' | 'stateUrl';
-
-/** The only source allowed to carry a Redis password: the environment, like every other secret. */
-const STATE_URL_ENV = 'JAKAMO_KIT_STATE_URL';
-
-/**
- * Every plain setting once: its flag, its environment variable, its place in the YAML file and its default.
- * Precedence is file < env < flag; each source is checked where it is read so an error names that source.
- */
-const SETTINGS = [
-  { key: 'port', flag: 'port', option: '--port', env: 'JAKAMO_PORT', file: ['port'], kind: 'port', fallback: 8080 },
-  { key: 'host', flag: 'host', option: '--host', env: 'JAKAMO_HOST', file: ['host'], kind: 'string', fallback: '127.0.0.1' },
-  { key: 'publicBaseUrl', flag: 'publicBaseUrl', option: '--public-base-url', env: 'JAKAMO_PUBLIC_BASE_URL', file: ['publicBaseUrl'], kind: 'url' },
-  { key: 'apiKeyHeader', flag: 'apiKeyHeader', option: '--api-key-header', env: 'JAKAMO_API_KEY_HEADER', file: ['apiKeyHeader'], kind: 'header', fallback: 'X-API-KEY' },
-  { key: 'cacheTtlSeconds', flag: 'cacheTtl', option: '--cache-ttl', env: 'JAKAMO_CACHE_TTL_SECONDS', file: ['cacheTtlSeconds'], kind: 'nonNegativeInt', fallback: 60 },
-  { key: 'dataDir', flag: 'dataDir', option: '--data-dir', env: 'JAKAMO_DATA_DIR', file: ['dataDir'], kind: 'string', fallback: DEFAULT_DATA_DIR },
-  { key: 'maxDocumentBytes', flag: 'maxDocumentBytes', option: '--max-document-bytes', env: 'JAKAMO_MAX_DOCUMENT_BYTES', file: ['maxDocumentBytes'], kind: 'positiveInt', fallback: DEFAULT_MAX_CONTENT_BYTES },
-  { key: 'openbomUrl', flag: 'openbomUrl', option: '--openbom-url', env: 'OPENBOM_URL', file: ['openbom', 'url'], kind: 'url', fallback: DEFAULT_OPENBOM_URL },
-  { key: 'catalogs', flag: 'catalogs', option: '--catalogs', env: 'OPENBOM_CATALOGS', file: ['openbom', 'catalogs'], kind: 'list', fallback: [] },
-  { key: 'timeoutMs', flag: 'timeout', option: '--timeout', env: 'OPENBOM_TIMEOUT_MS', file: ['openbom', 'timeoutMs'], kind: 'positiveInt', fallback: 10_000 },
-  { key: 'requestsPerSecond', flag: 'requestsPerSecond', option: '--requests-per-second', env: 'OPENBOM_REQUESTS_PER_SECOND', file: ['openbom', 'requestsPerSecond'], kind: 'positiveInt', fallback: 5 },
-  { key: 'maxRetries', flag: 'maxRetries', option: '--max-retries', env: 'OPENBOM_MAX_RETRIES', file: ['openbom', 'maxRetries'], kind: 'nonNegativeInt', fallback: 3 },
-  { key: 'stateUrl', flag: 'stateUrl', option: '--state-url', env: STATE_URL_ENV, file: ['stateUrl'], kind: 'stateUrl', fallback: DEFAULT_STATE_URL },
-  { key: 'stateKeyPrefix', flag: 'stateKeyPrefix', option: '--state-key-prefix', env: 'JAKAMO_KIT_STATE_KEY_PREFIX', file: ['stateKeyPrefix'], kind: 'string', fallback: DEFAULT_STATE_KEY_PREFIX },
-] as const satisfies ReadonlyArray<{
-  key: string;
-  flag: keyof AdapterFlags;
-  option: string;
-  env: string;
-  file: readonly string[];
-  kind: Kind;
-  fallback?: unknown;
-}>;
-
-/** Secrets: from the environment only, so they stay out of files, shell history and process listings. */
-const SECRET_ENV = {
-  apiKeys: 'JAKAMO_API_KEYS',
-  appKey: 'OPENBOM_APP_KEY',
-  username: 'OPENBOM_USERNAME',
-  password: 'OPENBOM_PASSWORD',
-} as const;
-
-const DEFAULT_MAPPING: MappingConfig = {
-  partNumberColumn: 'Part Number',
-  revisionColumn: 'Revision',
-  descriptionColumn: 'Description',
-};
-
-const nonEmptyString = { type: 'string', minLength: 1 } as const;
-const configFileSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    port: { type: 'integer', minimum: 0, maximum: 65535 },
-    host: nonEmptyString,
-    publicBaseUrl: nonEmptyString,
-    apiKeyHeader: nonEmptyString,
-    cacheTtlSeconds: { type: 'integer', minimum: 0 },
-    stateUrl: nonEmptyString,
-    stateKeyPrefix: nonEmptyString,
-    dataDir: nonEmptyString,
-    maxDocumentBytes: { type: 'integer', minimum: 1 },
-    openbom: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        url: nonEmptyString,
-        catalogs: { type: 'array', items: nonEmptyString },
-        timeoutMs: { type: 'integer', minimum: 1 },
-        requestsPerSecond: { type: 'integer', minimum: 1 },
-        maxRetries: { type: 'integer', minimum: 0 },
-      },
-    },
-    mapping: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        partNumberColumn: nonEmptyString,
-        revisionColumn: nonEmptyString,
-        descriptionColumn: nonEmptyString,
-        files: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['column'],
-            properties: { column: nonEmptyString, type: nonEmptyString },
-          },
-        },
-      },
-    },
-  },
-} as const;
-
-let validateFile: ReturnType<Ajv['compile']> | undefined;
-
-/** Builds the adapter's configuration from a YAML file, the environment and flags (flags win). */
+/** Builds the adapter's configuration from a YAML file, the environment and flags (flags win); every problem in one line. */
 export function loadAdapterConfig({ flags = {}, env = {}, configFile }: LoadAdapterConfigOptions): AdapterConfig {
-  const file = configFile === undefined ? {} : readConfigFile(configFile);
-  const values: Record<string, unknown> = {};
-  for (const setting of SETTINGS) {
-    const fromFlag = flags[setting.flag];
-    const fromEnv = env[setting.env];
-    const fromFile = valueAt(file, setting.file);
-    if (fromFlag !== undefined) values[setting.key] = checkSetting(setting.kind, fromFlag, setting.option);
-    else if (fromEnv !== undefined && fromEnv !== '') values[setting.key] = checkSetting(setting.kind, fromEnv, setting.env);
-    else if (fromFile !== undefined) values[setting.key] = checkSetting(setting.kind, fromFile, `${setting.file.join('.')} in ${configFile}`);
-    else if ('fallback' in setting) values[setting.key] = setting.fallback;
-  }
-  const port = values.port as number;
-  const host = values.host as string;
+  const values = serveSettings.resolve({
+    // A value set in code is read as if typed: one parser, one set of errors.
+    flags: Object.fromEntries(
+      Object.entries(flags as Record<string, string | number | readonly string[] | undefined>)
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]),
+    ),
+    env,
+    ...(configFile === undefined ? {} : { configFile }),
+  });
+  const { port, host } = values;
   return {
     port,
     host,
-    publicBaseUrl: ((values.publicBaseUrl as string | undefined) ?? defaultPublicBaseUrl(host, port)).replace(/\/+$/, ''),
-    apiKeyHeader: values.apiKeyHeader as string,
-    apiKeys: requireApiKeys(env),
-    cacheTtlSeconds: values.cacheTtlSeconds as number,
-    dataDir: values.dataDir as string,
-    maxDocumentBytes: values.maxDocumentBytes as number,
+    publicBaseUrl: values.publicBaseUrl ?? defaultPublicBaseUrl(host, port),
+    apiKeyHeader: values.apiKeyHeader,
+    apiKeys: values.apiKeys,
+    cacheTtlSeconds: values.cacheTtl,
+    dataDir: values.dataDir,
+    maxDocumentBytes: values.maxDocumentBytes,
     openbom: {
-      url: (values.openbomUrl as string).replace(/\/+$/, ''),
-      appKey: requireSecret(env, SECRET_ENV.appKey),
-      username: requireSecret(env, SECRET_ENV.username),
-      password: requireSecret(env, SECRET_ENV.password),
-      catalogs: values.catalogs as string[],
-      timeoutMs: values.timeoutMs as number,
-      requestsPerSecond: values.requestsPerSecond as number,
-      maxRetries: values.maxRetries as number,
+      url: values.openbomUrl,
+      appKey: values.appKey,
+      username: values.username,
+      password: values.password,
+      catalogs: values.catalogs,
+      timeoutMs: values.timeout,
+      requestsPerSecond: values.requestsPerSecond,
+      maxRetries: values.maxRetries,
     },
-    mapping: readMapping(file),
-    state: { url: values.stateUrl as string, keyPrefix: values.stateKeyPrefix as string },
+    mapping: {
+      partNumberColumn: values.partNumberColumn,
+      revisionColumn: values.revisionColumn,
+      descriptionColumn: values.descriptionColumn,
+      ...(values.fileColumns ? { files: values.fileColumns } : {}),
+    },
+    state: { url: values.stateUrl, keyPrefix: values.stateKeyPrefix },
+    ...(values.metricsPort !== undefined ? { metrics: { host: values.metricsHost, port: values.metricsPort } } : {}),
   };
 }
 
@@ -232,141 +352,13 @@ export function describeConfig(config: AdapterConfig): Record<string, unknown> {
     maxDocumentBytes: config.maxDocumentBytes,
     openbom: {
       ...config.openbom,
-      appKey: mask(config.openbom.appKey),
+      appKey: mask(config.openbom.appKey, { fingerprint: true }),
       username: mask(config.openbom.username),
       password: mask(config.openbom.password),
       catalogs: config.openbom.catalogs.length === 0 ? 'all' : config.openbom.catalogs,
     },
     mapping: config.mapping,
     state: { url: describeStateUrl(config.state.url), keyPrefix: config.state.keyPrefix },
+    metrics: config.metrics ?? 'off',
   };
-}
-
-function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new UsageError(`--config: cannot read ${path} (${code})`);
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (error) {
-    throw new UsageError(`--config: ${path} is not valid YAML: ${firstLine(error)}`);
-  }
-  data ??= {};
-  validateFile ??= new Ajv({ allErrors: false, strict: true }).compile(configFileSchema);
-  if (!validateFile(data)) throw new UsageError(`--config: ${path}: ${describeSchemaError(validateFile.errors?.[0])}`);
-  return data as Record<string, unknown>;
-}
-
-function describeSchemaError(error: ErrorObject | undefined): string {
-  if (!error) return 'invalid configuration';
-  const where = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'the file';
-  if (error.keyword === 'additionalProperties') {
-    const name = String((error.params as { additionalProperty: string }).additionalProperty);
-    const secret = secretHint(name);
-    return `unknown setting "${where === 'the file' ? name : `${where}.${name}`}"${secret}`;
-  }
-  return `${where} ${error.message ?? 'is invalid'}`;
-}
-
-/** Points at the environment variable when someone tries to put a secret into the file. */
-function secretHint(name: string): string {
-  const lower = name.toLowerCase();
-  if (lower.includes('apikey') || lower === 'keys') return ` (API keys come from ${SECRET_ENV.apiKeys})`;
-  if (lower.includes('appkey')) return ` (the app key comes from ${SECRET_ENV.appKey})`;
-  if (lower.includes('user')) return ` (the username comes from ${SECRET_ENV.username})`;
-  if (lower.includes('password')) return ` (the password comes from ${SECRET_ENV.password})`;
-  return '';
-}
-
-function readMapping(file: Record<string, unknown>): MappingConfig {
-  const mapping = (file.mapping ?? {}) as Partial<{ files: Array<{ column: string; type?: string }> }> & Partial<MappingConfig>;
-  const files = mapping.files?.map(({ column, type }) => ({ column, type: type ?? column }));
-  return {
-    partNumberColumn: mapping.partNumberColumn ?? DEFAULT_MAPPING.partNumberColumn,
-    revisionColumn: mapping.revisionColumn ?? DEFAULT_MAPPING.revisionColumn,
-    descriptionColumn: mapping.descriptionColumn ?? DEFAULT_MAPPING.descriptionColumn,
-    ...(files ? { files } : {}),
-  };
-}
-
-function checkSetting(kind: Kind, raw: unknown, name: string): unknown {
-  const fail = (what: string): never => {
-    throw new UsageError(`${name}: ${what}`);
-  };
-  const text = typeof raw === 'string' ? raw.trim() : raw;
-  switch (kind) {
-    case 'port':
-    case 'positiveInt':
-    case 'nonNegativeInt': {
-      const n = typeof text === 'number' ? text : typeof text === 'string' && /^\d+$/.test(text) ? Number(text) : NaN;
-      if (kind === 'port' && !(Number.isInteger(n) && n >= 0 && n <= 65535)) return fail('must be a port number from 0 to 65535');
-      if (kind === 'positiveInt' && !(Number.isSafeInteger(n) && n > 0)) return fail('must be a whole number above 0');
-      if (kind === 'nonNegativeInt' && !(Number.isSafeInteger(n) && n >= 0)) return fail('must be a whole number, 0 or more');
-      return n;
-    }
-    case 'string':
-      return typeof text === 'string' && text !== '' ? text : fail('must not be empty');
-    case 'header':
-      // An HTTP header name is a token (RFC 9110); anything else could never arrive on a request.
-      return typeof text === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(text) ? text : fail('must be an HTTP header name');
-    case 'url': {
-      if (typeof text !== 'string') return fail('must be an http(s) URL');
-      let url: URL;
-      try {
-        url = new URL(text);
-      } catch {
-        return fail('must be an http(s) URL');
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('must be an http(s) URL');
-      if (url.search || url.hash || url.username || url.password) return fail('must not carry a query, fragment or credentials');
-      return text;
-    }
-    case 'stateUrl': {
-      if (text === DEFAULT_STATE_URL) return text;
-      const url = typeof text === 'string' && URL.canParse(text) ? new URL(text) : undefined;
-      if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
-        return fail('must be memory or a redis:// or rediss:// URL');
-      }
-      if (url.password && name !== STATE_URL_ENV) return fail(`must not carry a password here (files and command lines leak); set the URL in ${STATE_URL_ENV}`);
-      return text;
-    }
-    case 'list': {
-      const items = Array.isArray(text) ? text.map((item) => String(item).trim()) : String(text).split(',').map((item) => item.trim());
-      const ids = items.filter((item) => item !== '');
-      return ids.length > 0 ? ids : fail('must list at least one catalog id (omit it to search all catalogs)');
-    }
-  }
-}
-
-function requireSecret(env: Record<string, string | undefined>, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new UsageError(`${name} is not set (OpenBOM credentials come from the environment)`);
-  return value;
-}
-
-function requireApiKeys(env: Record<string, string | undefined>): string[] {
-  const keys = (env[SECRET_ENV.apiKeys] ?? '')
-    .split(',')
-    .map((key) => key.trim())
-    .filter((key) => key !== '');
-  if (keys.length === 0) throw new UsageError(`${SECRET_ENV.apiKeys} is not set (comma-separated API keys Jakamo may send)`);
-  return keys;
-}
-
-function valueAt(data: Record<string, unknown>, path: readonly string[]): unknown {
-  let current: unknown = data;
-  for (const part of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }

@@ -5,18 +5,25 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function parsePort(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
-  return n;
-}
-
-export function parseNonNegativeInt(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number, 0 or more');
-  return Number(value);
-}
-
+/** For `check` until it reads its flags through a settings table (src/shared/settings.ts) like the other commands. */
 export function parsePositiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) === 0) throw new InvalidArgumentError('must be a whole number above 0');
   return Number(value);
+}
+
+/**
+ * Why a server could not listen, as a usage error naming the flag to change (exit 2, one line), the same for every
+ * command: a busy or forbidden port names the port's flag, an address this machine does not have names the host's.
+ */
+export function explainListenError(
+  error: unknown,
+  { host, port, portFlag = '--port', hostFlag = '--host' }: { host: string; port: number; portFlag?: string; hostFlag?: string },
+): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return new UsageError(`${portFlag}: port ${port} on ${host} is already in use (0 picks a free one)`);
+  if (code === 'EACCES') return new UsageError(`${portFlag}: not allowed to listen on port ${port} of ${host}`);
+  if (code === 'EADDRNOTAVAIL') return new UsageError(`${hostFlag}: ${host} is not an address of this machine`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`${hostFlag}: ${host} is not a known host name`);
+  if (code === undefined) return error instanceof Error ? error : new Error(String(error));
+  return new UsageError(`${portFlag}: cannot listen on ${host}:${port} (${code})`);
 }

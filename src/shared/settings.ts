@@ -13,7 +13,7 @@
  * nor YAML key — the process list, shell history and files would show them — and describe() masks them.
  */
 import { readFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import { Help, Option, type Command } from 'commander';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { UsageError } from './cli-support.js';
 import { mask } from './secrets.js';
@@ -117,14 +117,30 @@ export function defineSettings<const S extends Record<string, AnySpec>>(specs: S
   return {
     specs,
     addOptions(command) {
+      const required = new Set<Option>();
       for (const [, spec] of entries) {
         if (!spec.flag) continue;
         const option = new Option(spec.flag, spec.help);
-        const shownDefault = spec.defaultHelp ?? (spec.default === undefined ? undefined : formatValue(spec, spec.default));
+        // A switch needs no default in help: present means on (and --no-x means off).
+        const shownDefault =
+          spec.type === boolean
+            ? undefined
+            : (spec.defaultHelp ?? (spec.default === undefined ? undefined : formatValue(spec, spec.default)));
         // commander renders "(default: …, env: …)"; the value it stores as default is never used (see flagsFrom).
         if (shownDefault !== undefined) option.default(spec.default ?? null, shownDefault);
         if (spec.env) option.env(spec.env);
+        if (spec.required) required.add(option);
         command.addOption(option);
+      }
+      if (required.size > 0) {
+        // Checked by resolve() with every other problem; help says so in the same parentheses as defaults.
+        command.configureHelp({
+          ...command.configureHelp(),
+          optionDescription(this: Help, option: Option) {
+            if (!required.has(option)) return Help.prototype.optionDescription.call(this, option);
+            return `${option.description} (required${option.envVar ? `, env: ${option.envVar}` : ''})`;
+          },
+        });
       }
       const secrets = entries.filter(([, spec]) => spec.secret);
       if (secrets.length > 0) {
@@ -145,7 +161,7 @@ export function defineSettings<const S extends Record<string, AnySpec>>(specs: S
       const problems: string[] = [];
       const file = configFile === undefined ? undefined : readYaml(configFile, entries, problems);
       const values: Record<string, unknown> = {};
-      const missing: string[] = [];
+      const missing: AnySpec[] = [];
       for (const [name, spec] of entries) {
         const fromFlag = spec.flag || spec.argument ? flags[name] : undefined;
         const fromEnv = spec.env ? env[spec.env] : undefined;
@@ -155,7 +171,7 @@ export function defineSettings<const S extends Record<string, AnySpec>>(specs: S
           else if (fromEnv !== undefined && fromEnv !== '') values[name] = spec.type.parse(fromEnv, 'env');
           else if (yamlNode !== undefined) values[name] = fromYaml(spec, yamlNode);
           else if (spec.default !== undefined) values[name] = spec.default;
-          else if (spec.required) missing.push(sourcesOf(spec));
+          else if (spec.required) missing.push(spec);
         } catch (error) {
           if (!(error instanceof SettingValueError)) throw error;
           // The value itself is not repeated: it may hold a credential (a Redis URL's password), and its source says where to look.
@@ -164,7 +180,7 @@ export function defineSettings<const S extends Record<string, AnySpec>>(specs: S
           else problems.push(`${file!.at(yamlNode)}: ${spec.yaml}: ${error.message}`);
         }
       }
-      if (missing.length > 0) problems.unshift(`missing ${missing.length === 1 ? 'setting' : 'settings'}: ${missing.join(', ')}`);
+      if (missing.length > 0) problems.unshift(missingProblem(missing));
       if (problems.length > 0) throw new SettingsError(problems);
       return values as SettingValues<S>;
     },
@@ -220,7 +236,13 @@ function formatValue(spec: AnySpec, value: unknown): string {
   return spec.type.format ? spec.type.format(value) : String(value);
 }
 
-/** Every source a missing setting could come from, for the one line naming it. */
+/** "A, B are not set": every missing setting, by the sources it may come from. */
+function missingProblem(missing: AnySpec[]): string {
+  const hint = missing.some((spec) => spec.secret) ? ' (secrets come from the environment only; see --help)' : '';
+  return `${missing.map(sourcesOf).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set${hint}`;
+}
+
+/** Every source a missing setting could come from. */
 function sourcesOf(spec: AnySpec): string {
   if (spec.secret) return spec.env!;
   return [(spec.flag || spec.argument) && flagName(spec), spec.env, spec.yaml && `${spec.yaml} in the config file`]
@@ -267,8 +289,16 @@ function readYaml(path: string, entries: Array<[string, AnySpec]>, problems: str
     return undefined;
   }
   const paths = entries.flatMap(([, spec]) => (spec.yaml ? [spec.yaml] : []));
+  // A key that looks like a secret's name ("password", "openbom_password", "apiKey" for apiKeys) is refused with a
+  // pointer to its variable, so the next attempt does not put it in another file.
+  const words = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
   const secretHint = (key: string) => {
-    const secret = entries.find(([name, spec]) => spec.secret && name.toLowerCase() === key.toLowerCase());
+    const word = words(key);
+    const secret =
+      word.length >= 3 &&
+      entries.find(
+        ([name, spec]) => spec.secret && (words(name).includes(word) || word.includes(words(name)) || word.includes(words(spec.env!))),
+      );
     return secret ? ` (a secret: set ${secret[1].env} in the environment)` : '';
   };
   const visit = (node: Node | null, prefix: string) => {
@@ -307,11 +337,13 @@ const invalid = (type: { expected: string }): never => {
   throw new SettingValueError(`must be ${type.expected}`);
 };
 
-/** A non-empty string (YAML numbers read as text: `revision: 120` is "120"). */
+/** A string, without surrounding blanks, not empty (YAML numbers read as text: `revision: 120` is "120"). */
 export const text: SettingType<string> = {
   expected: 'a non-empty text',
   parse(value) {
-    return value === '' ? invalid(this) : value;
+    const trimmed = value.trim();
+    if (trimmed === '') throw new SettingValueError('must not be empty');
+    return trimmed;
   },
 };
 
@@ -357,8 +389,11 @@ export const boolean: SettingType<boolean> = {
   },
 };
 
-/** An absolute URL with one of `protocols` (default http: and https:), without a trailing slash. */
-export function url({ protocols = ['http:', 'https:'] }: { protocols?: string[] } = {}): SettingType<string> {
+/**
+ * An absolute URL with one of `protocols` (default http: and https:), without a trailing slash. With `base`, a URL
+ * others are built on: no query, fragment or credentials (those come from the environment).
+ */
+export function url({ protocols = ['http:', 'https:'], base = false }: { protocols?: string[]; base?: boolean } = {}): SettingType<string> {
   const type: SettingType<string> = {
     expected: `an absolute ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`,
     parse(value) {
@@ -368,7 +403,11 @@ export function url({ protocols = ['http:', 'https:'] }: { protocols?: string[] 
       } catch {
         return invalid(type);
       }
-      return protocols.includes(parsed.protocol) ? parsed.href.replace(/\/+$/, '') : invalid(type);
+      if (!protocols.includes(parsed.protocol)) return invalid(type);
+      if (base && (parsed.search || parsed.hash || parsed.username || parsed.password)) {
+        throw new SettingValueError('must not carry a query, fragment or credentials');
+      }
+      return parsed.href.replace(/\/+$/, '');
     },
   };
   return type;
@@ -385,22 +424,31 @@ export function choice<const T extends string>(choices: readonly T[]): SettingTy
   return type;
 }
 
-/** Comma-separated on a flag or in the environment, a list (or the same text) in YAML; empty items dropped. */
-export function list<T>(item: SettingType<T>): SettingType<T[]> {
+/**
+ * Comma-separated on a flag or in the environment, a list (or the same text) in YAML; empty items dropped. With
+ * `atLeastOne` (the name of one item), a list left empty is refused: "must list at least one catalog id".
+ */
+export function list<T>(item: SettingType<T>, { atLeastOne }: { atLeastOne?: string } = {}): SettingType<T[]> {
+  const nonEmpty = (values: T[]): T[] => {
+    if (atLeastOne !== undefined && values.length === 0) throw new SettingValueError(`must list at least one ${atLeastOne}`);
+    return values;
+  };
   const type: SettingType<T[]> = {
     expected: `a comma-separated list of ${item.expected.replace(/^an? /, '')}s`,
     parse(value, source) {
-      return value
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part !== '')
-        .map((part) => item.parse(part, source));
+      return nonEmpty(
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part !== '')
+          .map((part) => item.parse(part, source)),
+      );
     },
     fromYaml(value) {
       if (typeof value === 'string') return type.parse(value, 'yaml');
       if (!Array.isArray(value)) return invalid(type);
-      return value.map((element) =>
-        element === null || typeof element === 'object' ? invalid(type) : item.parse(String(element), 'yaml'),
+      return nonEmpty(
+        value.map((element) => (element === null || typeof element === 'object' ? invalid(type) : item.parse(String(element), 'yaml'))),
       );
     },
     format: (values) =>

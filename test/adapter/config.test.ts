@@ -73,14 +73,22 @@ describe('loadAdapterConfig', () => {
     const fromFlags = load({
       configFile,
       env: { JAKAMO_PORT: '9100', OPENBOM_URL: 'http://env.example' },
-      flags: { port: 9200, openbomUrl: 'http://flag.example', catalogs: 'f1, f2', publicBaseUrl: 'https://jakamo.example.com/files/', requestsPerSecond: 3 },
+      flags: {
+        port: 9200,
+        openbomUrl: 'http://flag.example',
+        catalogs: 'f1, f2',
+        publicBaseUrl: 'https://jakamo.example.com/files/',
+        requestsPerSecond: 3,
+      },
     });
     expect(fromFlags).toMatchObject({ port: 9200, publicBaseUrl: 'https://jakamo.example.com/files' });
     expect(fromFlags.openbom).toMatchObject({ url: 'http://flag.example', catalogs: ['f1', 'f2'], requestsPerSecond: 3 });
   });
 
   it('reads the mapping from the file, a file column typed by its name unless given', () => {
-    const configFile = yamlFile('mapping:\n  descriptionColumn: Name\n  files:\n    - column: Drawing\n      type: Technical drawing\n    - column: CAD Model\n');
+    const configFile = yamlFile(
+      'mapping:\n  descriptionColumn: Name\n  files:\n    - column: Drawing\n      type: Technical drawing\n    - column: CAD Model\n',
+    );
     expect(load({ configFile }).mapping).toEqual({
       partNumberColumn: 'Part Number',
       revisionColumn: 'Revision',
@@ -93,41 +101,92 @@ describe('loadAdapterConfig', () => {
   });
 
   it.each([
-    ['JAKAMO_API_KEYS', { JAKAMO_API_KEYS: ' , ' }, /^JAKAMO_API_KEYS is not set/],
-    ['OPENBOM_APP_KEY', { OPENBOM_APP_KEY: '' }, /^OPENBOM_APP_KEY is not set/],
-    ['OPENBOM_USERNAME', { OPENBOM_USERNAME: undefined }, /^OPENBOM_USERNAME is not set/],
-    ['OPENBOM_PASSWORD', { OPENBOM_PASSWORD: '  ' }, /^OPENBOM_PASSWORD is not set/],
+    [
+      'JAKAMO_API_KEYS',
+      { JAKAMO_API_KEYS: undefined },
+      /^JAKAMO_API_KEYS is not set \(secrets come from the environment only; see --help\)$/,
+    ],
+    ['OPENBOM_APP_KEY', { OPENBOM_APP_KEY: '' }, /^OPENBOM_APP_KEY is not set /],
+    ['OPENBOM_USERNAME', { OPENBOM_USERNAME: undefined }, /^OPENBOM_USERNAME is not set /],
+    ['OPENBOM_PASSWORD', { OPENBOM_PASSWORD: '' }, /^OPENBOM_PASSWORD is not set /],
   ])('stops when the secret %s is missing', (_, env, expected) => {
     expect(usageError({ env })).toMatch(expected);
   });
 
+  it('refuses a blank secret, or a key list without a key, without repeating the value', () => {
+    expect(usageError({ env: { JAKAMO_API_KEYS: ' , ' } })).toBe('JAKAMO_API_KEYS: must list at least one key');
+    expect(usageError({ env: { OPENBOM_PASSWORD: '  ' } })).toBe('OPENBOM_PASSWORD: must not be empty');
+  });
+
+  it('names every missing secret, and every other problem, in one line', () => {
+    const env = { JAKAMO_API_KEYS: undefined, OPENBOM_APP_KEY: '', OPENBOM_USERNAME: undefined, OPENBOM_PASSWORD: '' };
+    expect(usageError({ env })).toBe(
+      'JAKAMO_API_KEYS, OPENBOM_APP_KEY, OPENBOM_USERNAME, OPENBOM_PASSWORD are not set (secrets come from the environment only; see --help)',
+    );
+    expect(usageError({ env: { OPENBOM_APP_KEY: '', OPENBOM_PASSWORD: '' }, flags: { port: 'x' } })).toBe(
+      'OPENBOM_APP_KEY, OPENBOM_PASSWORD are not set (secrets come from the environment only; see --help); --port: must be a port number from 0 to 65535',
+    );
+  });
+
+  it('serves metrics only when a port is set, on 127.0.0.1 unless told, from a flag, the environment or the file', () => {
+    expect(load().metrics).toBeUndefined();
+    expect(describeConfig(load()).metrics).toBe('off');
+    expect(load({ flags: { metricsPort: 9464 } }).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(load({ env: { JAKAMO_METRICS_PORT: '9465', JAKAMO_METRICS_HOST: '0.0.0.0' } }).metrics).toEqual({ host: '0.0.0.0', port: 9465 });
+    const configFile = yamlFile('metrics:\n  port: 9466\n  host: 10.0.0.5\n');
+    expect(load({ configFile }).metrics).toEqual({ host: '10.0.0.5', port: 9466 });
+    expect(load({ configFile, flags: { metricsPort: '9467' } }).metrics).toEqual({ host: '10.0.0.5', port: 9467 });
+  });
+
   it.each([
+    [{ env: { JAKAMO_METRICS_PORT: '99999' } }, 'JAKAMO_METRICS_PORT: must be a port number from 0 to 65535'],
+    [{ flags: { metricsPort: 9464, metricsHost: ' ' } }, '--metrics-host: must not be empty'],
     [{ env: { JAKAMO_PORT: 'eighty' } }, 'JAKAMO_PORT: must be a port number from 0 to 65535'],
     [{ env: { OPENBOM_TIMEOUT_MS: '0' } }, 'OPENBOM_TIMEOUT_MS: must be a whole number above 0'],
     [{ env: { OPENBOM_MAX_RETRIES: '-1' } }, 'OPENBOM_MAX_RETRIES: must be a whole number, 0 or more'],
-    [{ flags: { publicBaseUrl: 'jakamo.example.com' } }, '--public-base-url: must be an http(s) URL'],
-    [{ flags: { openbomUrl: 'ftp://x' } }, '--openbom-url: must be an http(s) URL'],
+    [{ flags: { publicBaseUrl: 'jakamo.example.com' } }, '--public-base-url: must be an absolute http or https URL'],
+    [{ flags: { openbomUrl: 'ftp://x' } }, '--openbom-url: must be an absolute http or https URL'],
+    [
+      { env: { JAKAMO_PUBLIC_BASE_URL: 'https://u:p@x.example' } },
+      'JAKAMO_PUBLIC_BASE_URL: must not carry a query, fragment or credentials',
+    ],
     [{ flags: { openbomUrl: 'https://x.example/?a=1' } }, '--openbom-url: must not carry a query, fragment or credentials'],
     [{ flags: { apiKeyHeader: 'X API KEY' } }, '--api-key-header: must be an HTTP header name'],
-    [{ flags: { catalogs: ' , ' } }, '--catalogs: must list at least one catalog id (omit it to search all catalogs)'],
+    [{ flags: { catalogs: ' , ' } }, '--catalogs: must list at least one catalog id'],
     [{ flags: { host: '' } }, '--host: must not be empty'],
   ])('names the invalid setting: %j', (options, message) => {
     expect(usageError(options)).toBe(message);
   });
 
   it.each([
-    ['port: "x"\n', /: port must be integer$/],
-    ['openbom:\n  timeoutMs: 0\n', /: openbom\.timeoutMs must be >= 1$/],
-    ['colour: blue\n', /: unknown setting "colour"$/],
-    ['mapping:\n  files:\n    - type: Drawing\n', /: mapping\.files\.0 must have required property 'column'$/],
-    ['openbom:\n  password: hunter2\n', /unknown setting "openbom\.password" \(the password comes from OPENBOM_PASSWORD\)$/],
-    ['apiKeys: [a]\n', /unknown setting "apiKeys" \(API keys come from JAKAMO_API_KEYS\)$/],
-    ['port: [\n', /is not valid YAML/],
+    ['port: "x"\n', '1:7: port: must be a port number from 0 to 65535'],
+    ['openbom:\n  timeoutMs: 0\n', '2:14: openbom.timeoutMs: must be a whole number above 0'],
+    [
+      'colour: blue\n',
+      '1:1: unknown setting "colour" (known: port, host, publicBaseUrl, apiKeyHeader, openbom, cacheTtlSeconds, dataDir, maxDocumentBytes, stateUrl, stateKeyPrefix, metrics, mapping)',
+    ],
+    ['mapping:\n  files:\n    - type: Drawing\n', '3:5: mapping.files: entry 1: column must be a non-empty text'],
+    ['mapping:\n  files:\n    - { column: A, colour: red }\n', '3:5: mapping.files: entry 1: unknown key "colour" (known: column, type)'],
+    ['mapping:\n  files: Drawing\n', '2:10: mapping.files: must be a list of { column, type } entries'],
+    ['metrics:\n  port: -1\n', '2:9: metrics.port: must be a port number from 0 to 65535'],
+    ['metrics:\n  path: /m\n', '2:3: unknown setting "metrics.path" (known: port, host)'],
+    ['metrics: 9464\n', '1:10: metrics: must be a mapping'],
+    ['openbom:\n  password: hunter2\n', '2:3: unknown setting "openbom.password" (a secret: set OPENBOM_PASSWORD in the environment)'],
+    ['apiKeys: [a]\n', '1:1: unknown setting "apiKeys" (a secret: set JAKAMO_API_KEYS in the environment)'],
+    [
+      'openbom:\n  appKey: hunter2\n  user: me\n',
+      '2:3: unknown setting "openbom.appKey" (a secret: set OPENBOM_APP_KEY in the environment); FILE:3:3: unknown setting "openbom.user" (a secret: set OPENBOM_USERNAME in the environment)',
+    ],
   ])('validates the file: %j', (text, expected) => {
-    const message = usageError({ configFile: yamlFile(text) });
-    expect(message).toMatch(/^--config: /);
-    expect(message).toMatch(expected);
+    const file = yamlFile(text);
+    const message = usageError({ configFile: file });
+    expect(message).toBe(`${file}:${expected.replaceAll('FILE', file)}`);
     expect(message).not.toContain('hunter2');
+  });
+
+  it('says when the file is not YAML', () => {
+    const file = yamlFile('port: [\n');
+    expect(usageError({ configFile: file })).toMatch(new RegExp(`^${file}:\\d+:\\d+: not valid YAML: `));
   });
 
   it('says when the file cannot be read', () => {

@@ -132,11 +132,16 @@ describe('jakamo-kit mock', () => {
   });
 
   it('rejects bad flags with exit 2', () => {
-    for (const args of [['--rate-limit', '-1'], ['--token-ttl', '0'], ['--colour']]) {
+    for (const args of [['--rate-limit', '-1'], ['--token-ttl', '0'], ['--colour'], ['--admin-token', ' ']]) {
       const result = runToEnd(...args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/^jakamo-kit: .+\n$/);
     }
+    // Every bad value of a run at once, each named by its flag.
+    expect(runToEnd('--port', 'x', '--token-ttl', '0')).toMatchObject({
+      code: 2,
+      stderr: 'jakamo-kit: --port: must be a port number from 0 to 65535; --token-ttl: must be a whole number above 0\n',
+    });
   });
 
   it('says so on one line and exits 2 when the port is taken', async () => {
@@ -145,7 +150,10 @@ describe('jakamo-kit mock', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const result = runToEnd('--port', String(port));
-      expect(result).toMatchObject({ code: 2, stderr: `jakamo-kit: port ${port} on 127.0.0.1 is already in use\n` });
+      expect(result).toMatchObject({
+        code: 2,
+        stderr: `jakamo-kit: --port: port ${port} on 127.0.0.1 is already in use (0 picks a free one)\n`,
+      });
     } finally {
       blocker.close();
     }

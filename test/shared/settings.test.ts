@@ -194,8 +194,9 @@ describe('one line naming the source of each problem', () => {
   it('every problem of a run at once: each missing setting, each bad value', () => {
     const message = problemOf(() => table.resolve({ flags: { port: 'x' }, env: {} }));
     expect(message).toBe(
-      'missing settings: --material or material in the config file, JAKAMO_API_KEYS, OPENBOM_PASSWORD; --port: must be a port number from 0 to 65535',
+      '--material or material in the config file, JAKAMO_API_KEYS, OPENBOM_PASSWORD are not set (secrets come from the environment only; see --help); --port: must be a port number from 0 to 65535',
     );
+    expect(problemOf(() => table.resolve({ env: SECRETS }))).toBe('--material or material in the config file is not set');
   });
 
   it('unknown YAML keys, with the known ones; a secret put in the file points at its variable', () => {
@@ -263,7 +264,7 @@ describe('arguments, and rules that depend on the source', () => {
     expect(problemOf(() => withArgument.resolve({ flags: { baseUrl: 'plm.test' }, env: {} }))).toBe(
       '<base-url>: must be an absolute http or https URL',
     );
-    expect(problemOf(() => withArgument.resolve({ env: {} }))).toBe('missing setting: <base-url> or baseUrl in the config file');
+    expect(problemOf(() => withArgument.resolve({ env: {} }))).toBe('<base-url> or baseUrl in the config file is not set');
   });
 
   it('a type sees where a value came from', () => {
@@ -387,5 +388,73 @@ describe('a table that could leak a secret or is ambiguous is refused when it is
     ],
   ])('%s', (_case, specs, error) => {
     expect(() => defineSettings(specs as never)).toThrow(error);
+  });
+});
+
+describe('what commands needed beyond the first table', () => {
+  const switches = defineSettings({
+    retryAfter: { flag: '--no-retry-after', type: boolean, default: true, help: 'send 429 without a Retry-After header' },
+    check: { flag: '--check', type: boolean, default: false, help: 'run the suite and exit' },
+    seed: { flag: '--seed <n>', type: nonNegativeInt, required: true, help: 'random seed' },
+    out: { flag: '--out <dir>', env: 'JAKAMO_KIT_OUT', type: text, required: true, help: 'where to write' },
+    ids: { flag: '--ids <ids>', type: list(text, { atLeastOne: 'id' }), defaultHelp: 'all', help: 'ids to copy' },
+    baseUrl: { flag: '--base-url <url>', type: url({ base: true }), help: 'where it runs' },
+  });
+  const command = () => switches.addOptions(new Command('x').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} }));
+  const valid = { seed: '1', out: 'dir' };
+
+  it('a --no-x switch is false when given and its default otherwise; switches show no default in help', () => {
+    expect(switches.flagsFrom(command().parse(['--no-retry-after', '--check'], { from: 'user' }))).toEqual({
+      retryAfter: false,
+      check: true,
+    });
+    expect(switches.resolve({ flags: valid, env: {} })).toMatchObject({ retryAfter: true, check: false });
+    const help = command().helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain('--no-retry-after send 429 without a Retry-After header --check run the suite and exit --seed');
+    expect(help).not.toContain('default: true');
+    expect(help).not.toContain('default: false');
+  });
+
+  it('help marks required settings in the same parentheses as defaults and variables', () => {
+    const help = command().helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain('random seed (required)');
+    expect(help).toContain('where to write (required, env: JAKAMO_KIT_OUT)');
+    expect(help).toContain('ids to copy (default: all)');
+    // A required setting is checked by resolve(), with every other problem, not by commander.
+    expect(() => command().parse([], { from: 'user' })).not.toThrow();
+    expect(problemOf(() => switches.resolve({ env: {} }))).toBe('--seed, --out or JAKAMO_KIT_OUT are not set');
+  });
+
+  it('texts lose surrounding blanks; a blank one is refused', () => {
+    expect(switches.resolve({ flags: { ...valid, out: '  a dir ' }, env: {} }).out).toBe('a dir');
+    expect(problemOf(() => switches.resolve({ flags: { ...valid, out: '  ' }, env: {} }))).toBe('--out: must not be empty');
+  });
+
+  it('a list may require at least one item, from any source', () => {
+    expect(switches.resolve({ flags: { ...valid, ids: 'a, b' }, env: {} }).ids).toEqual(['a', 'b']);
+    expect(switches.resolve({ flags: valid, env: {} }).ids).toBeUndefined();
+    expect(problemOf(() => switches.resolve({ flags: { ...valid, ids: ' , ' }, env: {} }))).toBe('--ids: must list at least one id');
+    expect(() => list(text, { atLeastOne: 'id' }).fromYaml!([])).toThrow('must list at least one id');
+  });
+
+  it('a base URL carries no query, fragment or credentials', () => {
+    expect(switches.resolve({ flags: { ...valid, baseUrl: 'https://a.test/api/' }, env: {} }).baseUrl).toBe('https://a.test/api');
+    for (const bad of ['https://a.test/?x=1', 'https://a.test/#top', 'https://user:Hunter2@a.test/']) {
+      const message = problemOf(() => switches.resolve({ flags: { ...valid, baseUrl: bad }, env: {} }));
+      expect(message).toBe('--base-url: must not carry a query, fragment or credentials');
+    }
+  });
+
+  it('a YAML key that looks like a secret points at its variable, however it is spelled', () => {
+    for (const key of ['openbom_password', 'Password', 'pass', 'OPENBOM_PASSWORD']) {
+      const file = yamlFile(`${key}: Hunter2Hunter2\n`);
+      expect(problemOf(() => resolve({ configFile: file }))).toBe(
+        `${file}:1:1: unknown setting "${key}" (a secret: set OPENBOM_PASSWORD in the environment)`,
+      );
+    }
+    const file = yamlFile('openbom:\n  apiKey: Qz81xWcur7\n');
+    expect(problemOf(() => resolve({ configFile: file }))).toBe(
+      `${file}:2:3: unknown setting "openbom.apiKey" (a secret: set JAKAMO_API_KEYS in the environment)`,
+    );
   });
 });
