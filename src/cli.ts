@@ -6,10 +6,12 @@ import { registerServeCommand } from './adapter/command.js';
 import { registerDemoCommand } from './demo/command.js';
 import { registerFixturesCommand } from './fixtures/command.js';
 import { registerMockCommand } from './mock/command.js';
+import { registerSnapshotCommand } from './snapshot/command.js';
 
 const program = new Command('jakamo-kit')
   .description('Mock OpenBOM, serve the Jakamo File Callback API from OpenBOM, and check any File Callback implementation.')
-  .version(pkg.version, '-V, --version', 'print the version')
+  // The Node it runs on too: the binary embeds its own (see scripts/build-binary.mjs), which a security fix may concern.
+  .version(`${pkg.version} (node ${process.version})`, '-V, --version', 'print the version and the Node.js it runs on')
   .showHelpAfterError(false)
   .exitOverride()
   .configureOutput({ outputError: (message, write) => write(`jakamo-kit: ${message.replace(/^error: /, '').trim()}\n`) });
@@ -17,6 +19,7 @@ const program = new Command('jakamo-kit')
 // Each job registers its own subcommand; this file only wires them.
 const registrations: Array<(program: Command) => void> = [registerMockCommand, registerServeCommand, registerFixturesCommand, registerCheckCommand, registerDemoCommand];
 for (const register of registrations) register(program);
+registerSnapshotCommand(program.commands.find((command) => command.name() === 'fixtures')!);
 
 // No top-level await: the single binary runs a CommonJS bundle of this file (Node's SEA supports only CommonJS).
 async function main(): Promise<void> {

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import { createAdapterApp } from '../adapter/app.js';
 import { loadAdapterConfig } from '../adapter/config.js';
-import { openBomClientFromConfig } from '../adapter/openbom-client.js';
+import { openBomClientFromConfig } from '../adapter/openbom/index.js';
 import { createMemoryStore } from '../adapter/supplier-documents/index.js';
 import { loadDefaultFixture } from '../fixtures/load.js';
+import { PART_NUMBER_COLUMN, type Fixture } from '../fixtures/types.js';
 import { createMockApp } from '../mock/app.js';
 import { enforceLimits, jakamoErrorShape } from '../shared/limits.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
@@ -35,7 +36,37 @@ export function createDemoApp({ adapter, page }: { adapter: FetchApp; page: Demo
   return app;
 }
 
+/** An item to show first: the default fixture's is the contract's own example; another fixture's is found in it. */
+export interface DemoExample {
+  material: string;
+  revision: string;
+  otherRevision: string;
+}
+
+const DEFAULT_EXAMPLE: DemoExample = { material: DEMO_MATERIAL, revision: DEMO_REVISION, otherRevision: DEMO_OTHER_REVISION };
+
+/**
+ * The item the banner and `--check` use: for another fixture (a snapshot of a real account), the first part with the
+ * most revisions (two differ in their files, as in the contract's example), else the first part.
+ */
+export function demoExample(fixture: Fixture): DemoExample | undefined {
+  let best: { pn: string; revisions: string[] } | undefined;
+  for (const catalog of fixture.catalogs) {
+    for (const part of catalog.parts) {
+      const pn = part.row[PART_NUMBER_COLUMN];
+      if (typeof pn !== 'string') continue;
+      const revisions = part.revisions.map((r) => r.revision);
+      if (!best || Math.min(revisions.length, 2) > Math.min(best.revisions.length, 2)) best = { pn, revisions };
+    }
+  }
+  if (!best) return undefined;
+  const latest = best.revisions.at(-1) ?? '';
+  return { material: best.pn, revision: best.revisions.at(-2) ?? latest, otherRevision: latest };
+}
+
 export interface StartDemoOptions {
+  /** The data the mock serves (default: the embedded fixtures/default.yaml). */
+  fixture?: Fixture;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (a free port). */
@@ -48,22 +79,29 @@ export interface RunningDemo {
   url: string;
   /** The OpenBOM mock the adapter talks to (internal, always on 127.0.0.1). */
   openBomUrl: string;
+  /** An item of the fixture to try first; undefined when the fixture has no parts. */
+  example: DemoExample | undefined;
   close(): Promise<void>;
 }
 
 /** Starts the OpenBOM mock with the default fixture, the adapter wired to it, and the page beside the adapter. */
-export async function startDemo({ host = '127.0.0.1', port = 0, logger = silentLogger }: StartDemoOptions = {}): Promise<RunningDemo> {
-  const fixture = loadDefaultFixture();
+export async function startDemo({
+  fixture: given,
+  host = '127.0.0.1',
+  port = 0,
+  logger = silentLogger,
+}: StartDemoOptions = {}): Promise<RunningDemo> {
+  const fixture = given ?? loadDefaultFixture();
   const appKey = fixture.account.appKeys[0];
   const user = fixture.account.users[0];
-  if (appKey === undefined || user === undefined) throw new Error('the default fixture has no app key or user to log in with');
+  if (appKey === undefined || user === undefined) throw new Error('the fixture has no app key or user to log in with');
 
   // The mock keeps OpenBOM's rate limit (its default), so the demo shows the adapter living within it.
   const mock = await listen(createMockApp({ fixture, logger }), { host: '127.0.0.1' });
   // Download links need the demo's own URL, known only once it listens (port 0): the app is plugged in after.
-  let app: Hono | undefined;
+  const plugged: { app?: Hono } = {};
   const server = await listen(
-    { fetch: (request) => (app ? app.fetch(request) : new Response('starting', { status: 503 })) },
+    { fetch: (request) => (plugged.app ? plugged.app.fetch(request) : new Response('starting', { status: 503 })) },
     { host, port },
   ).catch(async (error: unknown) => {
     await mock.close();
@@ -82,7 +120,7 @@ export async function startDemo({ host = '127.0.0.1', port = 0, logger = silentL
     },
   });
   const openbom = openBomClientFromConfig(config.openbom, { logger });
-  app = createDemoApp({
+  plugged.app = createDemoApp({
     // v2 supplier documents live in memory: the demo leaves nothing behind on disk.
     adapter: createAdapterApp({ config, openbom, logger, supplierDocuments: createMemoryStore() }),
     page: { apiKeyHeader: DEMO_API_KEY_HEADER, apiKey: DEMO_API_KEY, baseUrl: '' },
@@ -91,6 +129,7 @@ export async function startDemo({ host = '127.0.0.1', port = 0, logger = silentL
   return {
     url,
     openBomUrl: mock.url,
+    example: given ? demoExample(fixture) : DEFAULT_EXAMPLE,
     close: async () => {
       await Promise.all([server.close(), mock.close()]);
     },

@@ -2,60 +2,74 @@ import { relative } from 'node:path';
 import { isSea } from 'node:sea';
 import type { Command } from 'commander';
 import { exitCodeFor, renderReport, runConformance } from '../../conformance/index.js';
-import { UsageError, parsePort } from '../shared/cli-support.js';
+import { loadFixtureFile } from '../fixtures/load.js';
+import type { Fixture } from '../fixtures/types.js';
+import { explainListenError, UsageError } from '../shared/cli-support.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { stopOnSignals } from '../shared/server.js';
-import {
-  DEMO_API_KEY,
-  DEMO_API_KEY_HEADER,
-  DEMO_MATERIAL,
-  DEMO_OTHER_REVISION,
-  DEMO_REVISION,
-  DEMO_SUPPLIER,
-  startDemo,
-  type RunningDemo,
-} from './app.js';
-
-interface DemoFlags {
-  port?: number;
-  host: string;
-  check?: boolean;
-}
+import { boolean, defineSettings, port, text, type SettingValues } from '../shared/settings.js';
+import { DEMO_API_KEY, DEMO_API_KEY_HEADER, DEMO_SUPPLIER, startDemo, type DemoExample, type RunningDemo } from './app.js';
 
 const DEFAULT_PORT = 8080;
 
+/** Every setting of `demo`, once: its flag, default and help. */
+export const demoSettings = defineSettings({
+  port: {
+    flag: '--port <port>',
+    type: port,
+    defaultHelp: `${DEFAULT_PORT}, a free one with --check`,
+    help: 'port of the page and the API, 0 = a free one',
+  },
+  host: { flag: '--host <host>', type: text, default: '127.0.0.1', help: 'address to listen on' },
+  fixtures: {
+    flag: '--fixtures <file>',
+    type: text,
+    defaultHelp: 'the embedded fixtures/default.yaml',
+    help: 'fixture the mock serves, e.g. a snapshot of your OpenBOM account',
+  },
+  check: {
+    flag: '--check',
+    type: boolean,
+    default: false,
+    help: 'start on free ports, run the conformance suite against the demo, print the report and exit with its code',
+  },
+});
+
+type DemoFlags = SettingValues<typeof demoSettings.specs>;
+
 /** `jakamo-kit demo`: mock + adapter + Jakamo's order line page in one command; `--check` makes it a self-test. */
 export function registerDemoCommand(program: Command): void {
-  program
+  const command = program
     .command('demo')
-    .description("run the OpenBOM mock, the File Callback adapter on it and a page playing Jakamo's order line, all offline")
-    .option('--port <port>', `port of the page and the API (default ${DEFAULT_PORT}; 0 = a free port)`, parsePort)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--check', 'start on free ports, run the conformance suite against the demo, print the report and exit with its code')
-    .action(async (flags: DemoFlags) => {
-      if (flags.check) await runSelfCheck(flags);
-      else await runInteractive(flags);
-    });
+    .description("run the OpenBOM mock, the File Callback adapter on it and a page playing Jakamo's order line, all offline");
+  demoSettings.addOptions(command).action(async () => {
+    const flags = demoSettings.resolve({ flags: demoSettings.flagsFrom(command), env: process.env });
+    if (flags.check) await runSelfCheck(flags);
+    else await runInteractive(flags);
+  });
 }
 
 async function runInteractive(flags: DemoFlags): Promise<void> {
   // Only problems are logged: the page's own panel shows every request and response.
   const logger = problemsOnly(createLogger((line) => process.stderr.write(line)));
-  const demo = await start(flags.host, flags.port ?? DEFAULT_PORT, logger);
-  process.stdout.write(banner(demo.url));
+  const demo = await start(flags, flags.port ?? DEFAULT_PORT, logger);
+  process.stdout.write(banner(demo.url, demo.example, flags.fixtures));
   stopOnSignals(() => demo.close());
 }
 
 async function runSelfCheck(flags: DemoFlags): Promise<void> {
-  const demo = await start(flags.host, flags.port ?? 0, problemsOnly(createLogger((line) => process.stderr.write(line))));
+  const demo = await start(flags, flags.port ?? 0, problemsOnly(createLogger((line) => process.stderr.write(line))));
   try {
+    const example = demo.example;
+    if (!example || example.revision === '')
+      throw new UsageError(`${flags.fixtures ?? 'the fixture'} has no part with a revision to check with`);
     const report = await runConformance({
       baseUrl: demo.url,
       apiKey: DEMO_API_KEY,
       apiKeyHeader: DEMO_API_KEY_HEADER,
-      material: DEMO_MATERIAL,
-      revision: DEMO_REVISION,
-      otherRevision: DEMO_OTHER_REVISION,
+      material: example.material,
+      revision: example.revision,
+      otherRevision: example.otherRevision,
       v2: true,
       supplier: DEMO_SUPPLIER,
     });
@@ -66,36 +80,47 @@ async function runSelfCheck(flags: DemoFlags): Promise<void> {
   }
 }
 
-async function start(host: string, port: number, logger: Logger): Promise<RunningDemo> {
+async function start({ host, fixtures }: DemoFlags, port: number, logger: Logger): Promise<RunningDemo> {
+  const fixture = fixtures === undefined ? undefined : loadFixture(fixtures);
   try {
-    return await startDemo({ host, port, logger });
+    return await startDemo({ host, port, logger, ...(fixture ? { fixture } : {}) });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is already in use (--port 0 picks a free one)`);
-    if (code === 'EACCES') throw new UsageError(`not allowed to listen on ${host}:${port}`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${host} (${code})`);
-    throw error;
+    throw explainListenError(error, { host, port });
+  }
+}
+
+/** A fixture file, or a one-line usage error naming what is wrong with it. */
+function loadFixture(path: string): Fixture {
+  try {
+    return loadFixtureFile(path);
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] ?? 'the fixture does not load');
   }
 }
 
 /** What to open, what to paste: the page first (scripts take the first URL printed as the demo's address). */
-function banner(url: string): string {
-  const listing = `${url}/materials/documents?materialId=${DEMO_MATERIAL}&revision=${DEMO_OTHER_REVISION}`;
-  return [
+function banner(url: string, example: DemoExample | undefined, fixtures: string | undefined): string {
+  const lines = [
     `jakamo-kit demo: Jakamo's order line at ${url}/`,
     '',
-    '  The OpenBOM mock (default fixture) and the File Callback adapter run behind it, all offline.',
+    `  The OpenBOM mock (${fixtures ?? 'default fixture'}) and the File Callback adapter run behind it, all offline.`,
     `  Jakamo's settings: api_key_header ${DEMO_API_KEY_HEADER}, api_key ${DEMO_API_KEY}, base URL ${url}`,
     '',
-    '  List the example item\'s documents:',
-    `    curl -H '${DEMO_API_KEY_HEADER}: ${DEMO_API_KEY}' '${listing}'`,
-    '',
-    '  Check this server against the File Callback contract:',
-    `    JAKAMO_API_KEY=${DEMO_API_KEY} ${ownInvocation()} check ${url} --material ${DEMO_MATERIAL} --revision ${DEMO_REVISION} --other-revision ${DEMO_OTHER_REVISION} --v2 --supplier ${DEMO_SUPPLIER}`,
-    '',
-    'Ctrl-C stops the demo.',
-    '',
-  ].join('\n');
+  ];
+  if (example) {
+    const revision = example.otherRevision === '' ? '' : `&revision=${encodeURIComponent(example.otherRevision)}`;
+    const listing = `${url}/materials/documents?materialId=${encodeURIComponent(example.material)}${revision}`;
+    lines.push("  List the example item's documents:", `    curl -H '${DEMO_API_KEY_HEADER}: ${DEMO_API_KEY}' '${listing}'`, '');
+    if (example.revision !== '') {
+      lines.push(
+        '  Check this server against the File Callback contract:',
+        `    JAKAMO_API_KEY=${DEMO_API_KEY} ${ownInvocation()} check ${url} --material '${example.material}' --revision '${example.revision}' --other-revision '${example.otherRevision}' --v2 --supplier ${DEMO_SUPPLIER}`,
+        '',
+      );
+    }
+  }
+  lines.push('Ctrl-C stops the demo.', '');
+  return lines.join('\n');
 }
 
 /** How this kit was started, so the printed command runs as pasted: the single binary, or node with the script. */
@@ -106,5 +131,5 @@ function ownInvocation(): string {
 }
 
 function problemsOnly(logger: Logger): Logger {
-  return { info() {}, warn: logger.warn, error: logger.error };
+  return { info() {}, warn: (msg, fields) => logger.warn(msg, fields), error: (msg, fields) => logger.error(msg, fields) };
 }

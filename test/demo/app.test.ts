@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_API_KEY, DEMO_API_KEY_HEADER, createDemoApp, startDemo } from '../../src/demo/app.js';
+import { DEMO_API_KEY, DEMO_API_KEY_HEADER, DEMO_MATERIAL, DEMO_OTHER_REVISION, DEMO_REVISION, createDemoApp, demoExample, startDemo } from '../../src/demo/app.js';
+import { runCli } from '../support/cli.js';
+import { smallFixture } from '../snapshot/helpers.js';
 
 const root = join(import.meta.dirname, '../..');
 const pageConfig = { apiKeyHeader: 'X-Custom-Key', apiKey: 'page-key', baseUrl: '' };
@@ -72,5 +74,39 @@ describe('startDemo', () => {
     } finally {
       if (!closed) await demo.close();
     }
+  });
+});
+
+describe('demo --fixtures (another fixture, e.g. a snapshot)', () => {
+  it('serves the given fixture and picks its first part with two revisions as the example', async () => {
+    const fixture = smallFixture();
+    const part = fixture.catalogs[0]!.parts[0]!;
+    const material = part.row['Part Number'] as string;
+    const demo = await startDemo({ port: 0, fixture });
+    try {
+      expect(demo.example).toEqual({ material, revision: 'A', otherRevision: 'B' });
+      const listing = await fetch(`${demo.url}/materials/documents?materialId=${encodeURIComponent(material)}`, { headers: { [DEMO_API_KEY_HEADER]: DEMO_API_KEY } });
+      expect(listing.status).toBe(200);
+      const { data } = (await listing.json()) as { data: Array<{ link: string }> };
+      expect(data.length).toBeGreaterThan(0);
+      // Not the default fixture: its example item is not there.
+      const absent = await fetch(`${demo.url}/materials/documents?materialId=${DEMO_MATERIAL}`, { headers: { [DEMO_API_KEY_HEADER]: DEMO_API_KEY } });
+      expect(((await absent.json()) as { data: unknown[] }).data).toEqual([]);
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it('keeps the contract\'s example for the default fixture; a fixture without parts has none', async () => {
+    const demo = await startDemo({ port: 0 });
+    await demo.close();
+    expect(demo.example).toEqual({ material: DEMO_MATERIAL, revision: DEMO_REVISION, otherRevision: DEMO_OTHER_REVISION });
+    expect(demoExample({ ...smallFixture(), catalogs: [] })).toBeUndefined();
+  });
+
+  it('refuses a fixture that does not load with one line and exit 2', () => {
+    const result = runCli(['demo', '--fixtures', 'no/such/fixture.yaml', '--port', '0']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('jakamo-kit: no/such/fixture.yaml:1:1: cannot read the fixture (ENOENT)\n');
   });
 });
