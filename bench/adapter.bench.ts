@@ -19,7 +19,12 @@ const SAMPLES = 2_000;
 const TARGET_OVERHEAD_MS = 1;
 const PART = '55-554354';
 const API_KEY = 'bench-jakamo-key-0001';
-const ENV = { JAKAMO_API_KEYS: API_KEY, OPENBOM_APP_KEY: 'demo-app-key', OPENBOM_USERNAME: 'demo@example.com', OPENBOM_PASSWORD: 'demo-password' };
+const ENV = {
+  JAKAMO_API_KEYS: API_KEY,
+  OPENBOM_APP_KEY: 'demo-app-key',
+  OPENBOM_USERNAME: 'demo@example.com',
+  OPENBOM_PASSWORD: 'demo-password',
+};
 
 const fixture = loadDefaultFixture();
 const catalogId = fixture.catalogs.find((c) => c.parts.some((p) => p.row['Part Number'] === PART))!.id;
@@ -53,7 +58,9 @@ function get(url: string, headers: Record<string, string>): Promise<{ status: nu
 }
 
 async function journalCount(): Promise<{ api: number; storage: number; paths: string[] }> {
-  const { requests } = (await (await fetch(`${mock.url}/__admin/requests`)).json()) as { requests: Array<{ kind: string; method: string; path: string }> };
+  const { requests } = (await (await fetch(`${mock.url}/__admin/requests`)).json()) as {
+    requests: Array<{ kind: string; method: string; path: string }>;
+  };
   return {
     api: requests.filter((r) => r.kind === 'api').length,
     storage: requests.filter((r) => r.kind === 'storage').length,
@@ -111,9 +118,13 @@ const overhead = through.p50 - direct.p50;
 
 console.log(`warm-cache listing, ${SAMPLES} sequential keep-alive requests each (after ${WARM_UP} warm-up), alternating:`);
 console.log(`  through the adapter  p50 ${through.p50.toFixed(3)} ms   p99 ${through.p99.toFixed(3)} ms`);
-console.log(`  direct to the mock   p50 ${direct.p50.toFixed(3)} ms   p99 ${direct.p99.toFixed(3)} ms   (GET /catalog/<id>/item?partNumber=${PART})`);
+console.log(
+  `  direct to the mock   p50 ${direct.p50.toFixed(3)} ms   p99 ${direct.p99.toFixed(3)} ms   (GET /catalog/<id>/item?partNumber=${PART})`,
+);
 console.log(`  ratio adapter/mock   p50 ${(through.p50 / direct.p50).toFixed(2)}x   p99 ${(through.p99 / direct.p99).toFixed(2)}x`);
-console.log(`  p50 overhead         ${overhead.toFixed(3)} ms   target ≤ ${TARGET_OVERHEAD_MS} ms: ${overhead <= TARGET_OVERHEAD_MS ? 'met' : 'MISSED'}`);
+console.log(
+  `  p50 overhead         ${overhead.toFixed(3)} ms   target ≤ ${TARGET_OVERHEAD_MS} ms: ${overhead <= TARGET_OVERHEAD_MS ? 'met' : 'MISSED'}`,
+);
 console.log('cold listing (fresh adapter, nothing cached):');
 for (const [query, calls] of cold) console.log(`  ?${query}: ${calls}`);
 

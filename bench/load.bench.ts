@@ -54,9 +54,22 @@ function loadFixture(): Fixture {
   const catalog = fixture.catalogs[0]!;
   for (let i = 0; i < MATERIALS; i++) {
     const partNumber = material(i);
-    const drawing = makeDrawingPdf({ company: 'Nordline Conveyors', partNumber, title: `Load part ${i + 1}`, revision: 'A', date: '2024-01-02', drawnBy: 'bench' });
+    const drawing = makeDrawingPdf({
+      company: 'Nordline Conveyors',
+      partNumber,
+      title: `Load part ${i + 1}`,
+      revision: 'A',
+      date: '2024-01-02',
+      drawnBy: 'bench',
+    });
     catalog.parts.push({
-      row: { 'Part Number': partNumber, Name: `Load part ${i + 1}`, Description: 'Generated for the load test', Revision: 'A', Drawing: { kind: 'file', name: `${partNumber}.pdf`, contentType: 'application/pdf', bytes: drawing } },
+      row: {
+        'Part Number': partNumber,
+        Name: `Load part ${i + 1}`,
+        Description: 'Generated for the load test',
+        Revision: 'A',
+        Drawing: { kind: 'file', name: `${partNumber}.pdf`, contentType: 'application/pdf', bytes: drawing },
+      },
       revisions: [],
     });
   }
@@ -101,7 +114,10 @@ interface ServerProcess {
 }
 
 function startServer(role: 'mock' | 'adapter', env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx', '--expose-gc'], env: { ...process.env, ...env, LOAD_ROLE: role } });
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    env: { ...process.env, ...env, LOAD_ROLE: role },
+  });
   const memory = () =>
     new Promise<Memory>((resolve) => {
       const onMessage = (message: FromServer) => {
@@ -190,7 +206,10 @@ async function runOnce(mix: Mix, reuse: boolean): Promise<RunResult> {
       ['latency', `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`],
       ['answers by status', byStatus.join(', ') || 'none'],
       ['client errors', `${result.errors} (timeouts ${result.timeouts})`],
-      ['OpenBOM API requests', `${api.length} (${api.filter((entry) => entry.path.startsWith('/document/')).length} redirects, ${upstream.filter((entry) => entry.status === 429).length} × 429)`],
+      [
+        'OpenBOM API requests',
+        `${api.length} (${api.filter((entry) => entry.path.startsWith('/document/')).length} redirects, ${upstream.filter((entry) => entry.status === 429).length} × 429)`,
+      ],
       ['storage requests', String(upstream.length - api.length)],
       ['max API requests/s', `${maxApiPerSecond} (limit ${OPENBOM_LIMIT})`],
       ['memory start', `rss ${mib(start.rss)}, heap ${mib(start.heapUsed)}`],
@@ -198,7 +217,9 @@ async function runOnce(mix: Mix, reuse: boolean): Promise<RunResult> {
       ['heap growth, 2nd half', `${percent(heapGrowth)} (target ≤ ${MAX_HEAP_GROWTH * 100}%)`],
     ]);
     const failures = [
-      ...(maxApiPerSecond > OPENBOM_LIMIT ? [`${name}: OpenBOM saw ${maxApiPerSecond} API requests in one second (limit ${OPENBOM_LIMIT})`] : []),
+      ...(maxApiPerSecond > OPENBOM_LIMIT
+        ? [`${name}: OpenBOM saw ${maxApiPerSecond} API requests in one second (limit ${OPENBOM_LIMIT})`]
+        : []),
       ...(heapGrowth > MAX_HEAP_GROWTH ? [`${name}: the heap grew ${percent(heapGrowth)} over the second half`] : []),
     ];
     return { mix, reuse, rows, failures, timeouts: result.timeouts };
@@ -221,7 +242,8 @@ async function runLoad(): Promise<void> {
     const width = Math.max(...names.map((name) => name.length));
     const columnWidth = Math.max(...[...off!.rows.values()].map((value) => value.length), 'redirect reuse off (before)'.length);
     process.stdout.write(`${''.padEnd(width)}  ${'redirect reuse off (before)'.padEnd(columnWidth)}  redirect reuse on\n`);
-    for (const name of names) process.stdout.write(`${name.padEnd(width)}  ${off!.rows.get(name)!.padEnd(columnWidth)}  ${on!.rows.get(name)}\n`);
+    for (const name of names)
+      process.stdout.write(`${name.padEnd(width)}  ${off!.rows.get(name)!.padEnd(columnWidth)}  ${on!.rows.get(name)}\n`);
   }
 
   const failures = results.flatMap((result) => result.failures);

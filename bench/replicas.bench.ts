@@ -26,7 +26,12 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 24);
 const KEY = 'bench-replicas-key-0001';
-const ENV = { JAKAMO_API_KEYS: KEY, OPENBOM_APP_KEY: 'demo-app-key', OPENBOM_USERNAME: 'demo@example.com', OPENBOM_PASSWORD: 'demo-password' };
+const ENV = {
+  JAKAMO_API_KEYS: KEY,
+  OPENBOM_APP_KEY: 'demo-app-key',
+  OPENBOM_USERNAME: 'demo@example.com',
+  OPENBOM_PASSWORD: 'demo-password',
+};
 
 if (!redisServer.available) {
   console.error(redisServer.skipMessage);
@@ -49,7 +54,13 @@ interface Row {
   errors: number;
 }
 
-async function run(replicaCount: number, stateKind: 'memory' | 'redis', round: number, seconds = SECONDS, warmSeconds = WARM_SECONDS): Promise<Row> {
+async function run(
+  replicaCount: number,
+  stateKind: 'memory' | 'redis',
+  round: number,
+  seconds = SECONDS,
+  warmSeconds = WARM_SECONDS,
+): Promise<Row> {
   const mockApp = createMockApp({ fixture: structuredClone(fixture) });
   const mock = await listen({ fetch: (request, env) => mockApp.fetch(request, env as Parameters<typeof mockApp.fetch>[1]) });
   const servers: RunningServer[] = [];
@@ -59,7 +70,12 @@ async function run(replicaCount: number, stateKind: 'memory' | 'redis', round: n
     const server = await listen({ fetch: (request) => app!.fetch(request) });
     servers.push(server);
     const config = loadAdapterConfig({
-      flags: { openbomUrl: mock.url, publicBaseUrl: server.url, stateUrl: stateKind === 'redis' ? redis.url : 'memory', stateKeyPrefix: `bench-${round}:` },
+      flags: {
+        openbomUrl: mock.url,
+        publicBaseUrl: server.url,
+        stateUrl: stateKind === 'redis' ? redis.url : 'memory',
+        stateKeyPrefix: `bench-${round}:`,
+      },
       env: ENV,
     });
     const state = await createSharedState(config.state, { appKey: config.openbom.appKey, openBomUrl: config.openbom.url }, silentLogger);
@@ -71,11 +87,15 @@ async function run(replicaCount: number, stateKind: 'memory' | 'redis', round: n
 
   const anyMaterial = () => materials[Math.floor(Math.random() * materials.length)]!;
   const started = Date.now();
-  const cold = await drive(servers, seconds, () => (Math.random() < 0.5 ? { materialId: anyMaterial() } : { materialId: anyMaterial(), revision: 'A' }));
+  const cold = await drive(servers, seconds, () =>
+    Math.random() < 0.5 ? { materialId: anyMaterial() } : { materialId: anyMaterial(), revision: 'A' },
+  );
   const warm = await drive(servers, warmSeconds, () => ({ materialId: anyMaterial() }));
   const elapsedSeconds = (Date.now() - started) / 1000;
 
-  const { requests } = (await (await fetch(`${mock.url}/__admin/requests`)).json()) as { requests: Array<{ time: string; path: string; status: number; kind: string }> };
+  const { requests } = (await (await fetch(`${mock.url}/__admin/requests`)).json()) as {
+    requests: Array<{ time: string; path: string; status: number; kind: string }>;
+  };
   const api = requests.filter((entry) => entry.kind === 'api');
   const times = api.map((entry) => Date.parse(entry.time)).sort((a, b) => a - b);
   const maxUpstreamInOneSecond = Math.max(0, ...times.map((start) => times.filter((t) => t >= start && t < start + 1000).length));
@@ -138,8 +158,20 @@ try {
   await redis.dispose();
 }
 
-console.log(`replicas against one mock (rate limit 5/s), ${CONNECTIONS} workers, ${SECONDS} s cold + ${WARM_SECONDS} s warm, listings over ${materials.length} parts\n`);
-const header = ['replicas', 'state', 'served req/s (cold)', 'served req/s (warm)', 'upstream req/s', 'max upstream in 1 s', '429s', 'logins', 'errors'];
+console.log(
+  `replicas against one mock (rate limit 5/s), ${CONNECTIONS} workers, ${SECONDS} s cold + ${WARM_SECONDS} s warm, listings over ${materials.length} parts\n`,
+);
+const header = [
+  'replicas',
+  'state',
+  'served req/s (cold)',
+  'served req/s (warm)',
+  'upstream req/s',
+  'max upstream in 1 s',
+  '429s',
+  'logins',
+  'errors',
+];
 const table = rows.map((row) => [
   String(row.replicas),
   row.state,

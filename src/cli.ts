@@ -17,7 +17,13 @@ const program = new Command('jakamo-kit')
   .configureOutput({ outputError: (message, write) => write(`jakamo-kit: ${message.replace(/^error: /, '').trim()}\n`) });
 
 // Each job registers its own subcommand; this file only wires them.
-const registrations: Array<(program: Command) => void> = [registerMockCommand, registerServeCommand, registerFixturesCommand, registerCheckCommand, registerDemoCommand];
+const registrations: Array<(program: Command) => void> = [
+  registerMockCommand,
+  registerServeCommand,
+  registerFixturesCommand,
+  registerCheckCommand,
+  registerDemoCommand,
+];
 for (const register of registrations) register(program);
 registerSnapshotCommand(program.commands.find((command) => command.name() === 'fixtures')!);
 

@@ -113,7 +113,13 @@ export function findRevision(revisions: Array<{ revision?: unknown }>, wanted: s
  * mapped revision column) is the wanted one; failing that, the row at the revision's position in the list
  * when the document has one row per revision.
  */
-export function rowOfRevision(merged: Table, wanted: string, position: number, revisionCount: number, revisionColumn: string): RowObject | undefined {
+export function rowOfRevision(
+  merged: Table,
+  wanted: string,
+  position: number,
+  revisionCount: number,
+  revisionColumn: string,
+): RowObject | undefined {
   const rows = tableRows(merged);
   const labels = [...new Set(['Revision', revisionColumn])];
   const byLabel = rows.find((row) => labels.some((label) => cellText(row[label]) === wanted));
@@ -122,7 +128,10 @@ export function rowOfRevision(merged: Table, wanted: string, position: number, r
 }
 
 /** The adapter's own download link for a file: only material, revision, column and file name, re-resolved on download. */
-export function downloadLink(publicBaseUrl: string, file: { materialId: string; revision: string; column: string; fileName: string }): string {
+export function downloadLink(
+  publicBaseUrl: string,
+  file: { materialId: string; revision: string; column: string; fileName: string },
+): string {
   const query = new URLSearchParams({ materialId: file.materialId });
   if (file.revision !== '') query.set('revision', file.revision);
   query.set('column', file.column);

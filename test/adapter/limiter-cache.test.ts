@@ -59,7 +59,12 @@ describe('the permit pool (memory)', () => {
         order.push(name);
         release();
       });
-    const all = [take('background', 'refresh 1'), take('foreground', 'jakamo 1'), take('background', 'refresh 2'), take('foreground', 'jakamo 2')];
+    const all = [
+      take('background', 'refresh 1'),
+      take('foreground', 'jakamo 1'),
+      take('background', 'refresh 2'),
+      take('foreground', 'jakamo 2'),
+    ];
     held();
     await Promise.all(all);
     expect(order).toEqual(['jakamo 1', 'jakamo 2', 'refresh 1', 'refresh 2']);

@@ -22,12 +22,18 @@ describe('parseOpenBomFileUrl / isOpenBomFileUrl', () => {
     expect(parseOpenBomFileUrl(url('Spec sheet ü.pdf'))).toEqual({ url: url('Spec sheet ü.pdf'), fileName: 'Spec sheet ü.pdf' });
   });
 
-  it.each([['null'], [''], [null], [42], ['just text'], [`${ORIGIN}/document/${DOC}/image`], [`${ORIGIN}/document/${DOC}/thumbnail?filename=a`], ['ftp://x/document/d/image?filename=a']])(
-    'rejects %j',
-    (value) => {
-      expect(parseOpenBomFileUrl(value)).toBeUndefined();
-    },
-  );
+  it.each([
+    ['null'],
+    [''],
+    [null],
+    [42],
+    ['just text'],
+    [`${ORIGIN}/document/${DOC}/image`],
+    [`${ORIGIN}/document/${DOC}/thumbnail?filename=a`],
+    ['ftp://x/document/d/image?filename=a'],
+  ])('rejects %j', (value) => {
+    expect(parseOpenBomFileUrl(value)).toBeUndefined();
+  });
 
   it.each([
     ['an id that is not a UUID', `${ORIGIN}/document/doc-1/image?filename=a.pdf`],
@@ -72,9 +78,11 @@ describe('safeFileName: the names handed to Jakamo', () => {
     expect(safeFileName(name)).toBe(expected);
   });
 
-  it('lists the safe name, while the URL fetched stays OpenBOM\'s own', () => {
+  it("lists the safe name, while the URL fetched stays OpenBOM's own", () => {
     const value = url('../../../etc/passwd');
-    expect(filesOfRow({ Drawing: value }, mapping, ORIGIN)).toEqual([{ column: 'Drawing', type: 'Drawing', fileName: 'passwd', description: '', url: value }]);
+    expect(filesOfRow({ Drawing: value }, mapping, ORIGIN)).toEqual([
+      { column: 'Drawing', type: 'Drawing', fileName: 'passwd', description: '', url: value },
+    ]);
   });
 });
 
@@ -93,7 +101,14 @@ describe('rows and the part index', () => {
   });
 
   it('reads cells as trimmed text with empty cells as ""', () => {
-    expect([cellText(null), cellText(undefined), cellText('null'), cellText(' 120 '), cellText(120), cellText(false)]).toEqual(['', '', '', '120', '120', 'false']);
+    expect([cellText(null), cellText(undefined), cellText('null'), cellText(' 120 '), cellText(120), cellText(false)]).toEqual([
+      '',
+      '',
+      '',
+      '120',
+      '120',
+      'false',
+    ]);
   });
 });
 
@@ -109,24 +124,45 @@ describe('filesOfRow', () => {
   };
 
   it('treats every column holding an OpenBOM file URL as a file typed by its column name', () => {
-    expect(filesOfRow(row, mapping, ORIGIN)).toEqual([{ column: 'Drawing', type: 'Drawing', fileName: 'drawing.pdf', description: 'Bracket', url: url('drawing.pdf') }]);
+    expect(filesOfRow(row, mapping, ORIGIN)).toEqual([
+      { column: 'Drawing', type: 'Drawing', fileName: 'drawing.pdf', description: 'Bracket', url: url('drawing.pdf') },
+    ]);
   });
 
   it('uses only the configured columns and types when given', () => {
     const withThumb = { ...row, 'Thumbnail image': url('thumb.png') };
-    const files = filesOfRow(withThumb, { ...mapping, files: [{ column: 'Thumbnail image', type: 'Picture' }, { column: 'Elsewhere', type: 'X' }] }, ORIGIN);
+    const files = filesOfRow(
+      withThumb,
+      {
+        ...mapping,
+        files: [
+          { column: 'Thumbnail image', type: 'Picture' },
+          { column: 'Elsewhere', type: 'X' },
+        ],
+      },
+      ORIGIN,
+    );
     expect(files.map((f) => [f.column, f.type, f.fileName])).toEqual([['Thumbnail image', 'Picture', 'thumb.png']]);
   });
 
-  it.each([['"null" (the contract\'s empty file cell)', 'null'], ['""', ''], ['null', null], ['a missing cell', undefined]])(
-    'treats %s as no file, in configured and in detected file columns',
-    (_, empty) => {
-      const cells = { ...row, 'Thumbnail image': empty, Drawing: empty, 'CAD Model': url('model.step') };
-      const configured = { ...mapping, files: [{ column: 'Thumbnail image', type: 'Picture' }, { column: 'Drawing', type: 'Drawing' }, { column: 'CAD Model', type: 'CAD' }] };
-      expect(filesOfRow(cells, configured, ORIGIN).map((f) => f.column)).toEqual(['CAD Model']);
-      expect(filesOfRow(cells, mapping, ORIGIN).map((f) => f.column)).toEqual(['CAD Model']);
-    },
-  );
+  it.each([
+    ['"null" (the contract\'s empty file cell)', 'null'],
+    ['""', ''],
+    ['null', null],
+    ['a missing cell', undefined],
+  ])('treats %s as no file, in configured and in detected file columns', (_, empty) => {
+    const cells = { ...row, 'Thumbnail image': empty, Drawing: empty, 'CAD Model': url('model.step') };
+    const configured = {
+      ...mapping,
+      files: [
+        { column: 'Thumbnail image', type: 'Picture' },
+        { column: 'Drawing', type: 'Drawing' },
+        { column: 'CAD Model', type: 'CAD' },
+      ],
+    };
+    expect(filesOfRow(cells, configured, ORIGIN).map((f) => f.column)).toEqual(['CAD Model']);
+    expect(filesOfRow(cells, mapping, ORIGIN).map((f) => f.column)).toEqual(['CAD Model']);
+  });
 
   it('gives an empty description when the description column is missing or empty', () => {
     expect(filesOfRow({ Drawing: url('a.pdf') }, mapping, ORIGIN)[0]?.description).toBe('');
@@ -144,12 +180,24 @@ describe('revisions', () => {
   });
 
   it('takes the merged row whose revision label matches', () => {
-    const merged = { columns: ['Revision', 'Revision State', 'Part Number', 'Drawing'], cells: [['119', 'Released', 'P', 'a'], ['120', 'In Work', 'P', 'b']] };
+    const merged = {
+      columns: ['Revision', 'Revision State', 'Part Number', 'Drawing'],
+      cells: [
+        ['119', 'Released', 'P', 'a'],
+        ['120', 'In Work', 'P', 'b'],
+      ],
+    };
     expect(rowOfRevision(merged, '120', 0, 2, 'Revision')).toMatchObject({ Drawing: 'b' });
   });
 
   it('matches on the mapped revision column too, then by position when rows and revisions line up', () => {
-    const merged = { columns: ['Rev', 'Drawing'], cells: [['A', 'a'], ['B', 'b']] };
+    const merged = {
+      columns: ['Rev', 'Drawing'],
+      cells: [
+        ['A', 'a'],
+        ['B', 'b'],
+      ],
+    };
     expect(rowOfRevision(merged, 'B', 0, 2, 'Rev')).toMatchObject({ Drawing: 'b' });
     const unlabeled = { columns: ['Drawing'], cells: [['a'], ['b']] };
     expect(rowOfRevision(unlabeled, 'B', 1, 2, 'Rev')).toMatchObject({ Drawing: 'b' });
@@ -159,15 +207,34 @@ describe('revisions', () => {
 
 describe('links and documents', () => {
   it('builds links on the public base URL with only material, revision, column and file name', () => {
-    expect(downloadLink('https://a.example/api', { materialId: '55-554354', revision: '', column: 'CAD Model', fileName: 'a&b #1.pdf' })).toBe(
-      'https://a.example/api/materials/documents/download?materialId=55-554354&column=CAD+Model&fileName=a%26b+%231.pdf',
+    expect(
+      downloadLink('https://a.example/api', { materialId: '55-554354', revision: '', column: 'CAD Model', fileName: 'a&b #1.pdf' }),
+    ).toBe('https://a.example/api/materials/documents/download?materialId=55-554354&column=CAD+Model&fileName=a%26b+%231.pdf');
+    const withRevision = new URL(
+      downloadLink('https://a.example', { materialId: 'M', revision: '119', column: 'Drawing', fileName: 'ü.pdf' }),
     );
-    const withRevision = new URL(downloadLink('https://a.example', { materialId: 'M', revision: '119', column: 'Drawing', fileName: 'ü.pdf' }));
-    expect(Object.fromEntries(withRevision.searchParams)).toEqual({ materialId: 'M', revision: '119', column: 'Drawing', fileName: 'ü.pdf' });
+    expect(Object.fromEntries(withRevision.searchParams)).toEqual({
+      materialId: 'M',
+      revision: '119',
+      column: 'Drawing',
+      fileName: 'ü.pdf',
+    });
   });
 
   it('maps files to Jakamo documents', () => {
-    const documents = toJakamoDocuments([{ column: 'Drawing', type: 'Drawing', fileName: 'a.pdf', description: 'd', url: url('a.pdf') }], 'https://x.example', 'M', '2');
-    expect(documents).toEqual([{ fileName: 'a.pdf', description: 'd', type: 'Drawing', link: 'https://x.example/materials/documents/download?materialId=M&revision=2&column=Drawing&fileName=a.pdf' }]);
+    const documents = toJakamoDocuments(
+      [{ column: 'Drawing', type: 'Drawing', fileName: 'a.pdf', description: 'd', url: url('a.pdf') }],
+      'https://x.example',
+      'M',
+      '2',
+    );
+    expect(documents).toEqual([
+      {
+        fileName: 'a.pdf',
+        description: 'd',
+        type: 'Drawing',
+        link: 'https://x.example/materials/documents/download?materialId=M&revision=2&column=Drawing&fileName=a.pdf',
+      },
+    ]);
   });
 });

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_API_KEY, DEMO_API_KEY_HEADER, DEMO_MATERIAL, DEMO_OTHER_REVISION, DEMO_REVISION, createDemoApp, demoExample, startDemo } from '../../src/demo/app.js';
+import {
+  DEMO_API_KEY,
+  DEMO_API_KEY_HEADER,
+  DEMO_MATERIAL,
+  DEMO_OTHER_REVISION,
+  DEMO_REVISION,
+  createDemoApp,
+  demoExample,
+  startDemo,
+} from '../../src/demo/app.js';
 import { runCli } from '../support/cli.js';
 import { smallFixture } from '../snapshot/helpers.js';
 
@@ -11,10 +20,7 @@ const pageConfig = { apiKeyHeader: 'X-Custom-Key', apiKey: 'page-key', baseUrl: 
 /** A stand-in adapter that echoes what reached it. */
 const echoAdapter = {
   fetch: async (request: Request) =>
-    Response.json(
-      { reached: 'adapter', method: request.method, url: request.url, key: request.headers.get('x-api-key') },
-      { status: 418 },
-    ),
+    Response.json({ reached: 'adapter', method: request.method, url: request.url, key: request.headers.get('x-api-key') }, { status: 418 }),
 };
 
 describe('createDemoApp (page and adapter on one origin)', () => {
@@ -85,19 +91,23 @@ describe('demo --fixtures (another fixture, e.g. a snapshot)', () => {
     const demo = await startDemo({ port: 0, fixture });
     try {
       expect(demo.example).toEqual({ material, revision: 'A', otherRevision: 'B' });
-      const listing = await fetch(`${demo.url}/materials/documents?materialId=${encodeURIComponent(material)}`, { headers: { [DEMO_API_KEY_HEADER]: DEMO_API_KEY } });
+      const listing = await fetch(`${demo.url}/materials/documents?materialId=${encodeURIComponent(material)}`, {
+        headers: { [DEMO_API_KEY_HEADER]: DEMO_API_KEY },
+      });
       expect(listing.status).toBe(200);
       const { data } = (await listing.json()) as { data: Array<{ link: string }> };
       expect(data.length).toBeGreaterThan(0);
       // Not the default fixture: its example item is not there.
-      const absent = await fetch(`${demo.url}/materials/documents?materialId=${DEMO_MATERIAL}`, { headers: { [DEMO_API_KEY_HEADER]: DEMO_API_KEY } });
+      const absent = await fetch(`${demo.url}/materials/documents?materialId=${DEMO_MATERIAL}`, {
+        headers: { [DEMO_API_KEY_HEADER]: DEMO_API_KEY },
+      });
       expect(((await absent.json()) as { data: unknown[] }).data).toEqual([]);
     } finally {
       await demo.close();
     }
   });
 
-  it('keeps the contract\'s example for the default fixture; a fixture without parts has none', async () => {
+  it("keeps the contract's example for the default fixture; a fixture without parts has none", async () => {
     const demo = await startDemo({ port: 0 });
     await demo.close();
     expect(demo.example).toEqual({ material: DEMO_MATERIAL, revision: DEMO_REVISION, otherRevision: DEMO_OTHER_REVISION });

@@ -115,7 +115,7 @@ describe.skipIf(missing(chromiumInstalled))('the demo page in Chromium', () => {
       expect(await page.isHidden('#file-list')).toBe(true);
     });
 
-    it('shows Jakamo\'s generic error with a wrong API key, and the panel masks the key', async () => {
+    it("shows Jakamo's generic error with a wrong API key, and the panel masks the key", async () => {
       await page.check('#toggle-wrong-key');
       const request = await fetchDocuments();
       expect(request.headers()[DEMO_API_KEY_HEADER.toLowerCase()]).not.toBe(DEMO_API_KEY);
@@ -159,7 +159,9 @@ describe.skipIf(missing(chromiumInstalled))('the demo page in Chromium', () => {
       await fetchDocuments();
       const exchange = page.locator('[data-testid="exchange"]').first();
       await exchange.locator('summary').click();
-      await expect(exchange.locator('.request-headers').textContent()).resolves.toMatch(new RegExp(`^${DEMO_API_KEY_HEADER}: \\*{4}$`, 'm'));
+      await expect(exchange.locator('.request-headers').textContent()).resolves.toMatch(
+        new RegExp(`^${DEMO_API_KEY_HEADER}: \\*{4}$`, 'm'),
+      );
       await expect(exchange.locator('.response-body').textContent()).resolves.toContain('"fileName"');
       expect(await page.textContent('body')).not.toContain(DEMO_API_KEY);
       mkdirSync(ARTIFACTS, { recursive: true });
@@ -175,8 +177,18 @@ describe.skipIf(missing(chromiumInstalled))('the demo page in Chromium', () => {
       { name: '500', status: 500, body: '', shows: LISTING_FAILED },
       { name: '200 that is not JSON', status: 200, body: '<html>login</html>', shows: LISTING_FAILED },
       { name: '200 without data', status: 200, body: '{"files":[]}', shows: LISTING_FAILED },
-      { name: '200 with a file missing its link', status: 200, body: '{"data":[{"fileName":"a.pdf","description":""}]}', shows: LISTING_FAILED },
-      { name: '200 with a description that is not a string', status: 200, body: '{"data":[{"fileName":"a.pdf","description":null,"link":"http://x/a"}]}', shows: LISTING_FAILED },
+      {
+        name: '200 with a file missing its link',
+        status: 200,
+        body: '{"data":[{"fileName":"a.pdf","description":""}]}',
+        shows: LISTING_FAILED,
+      },
+      {
+        name: '200 with a description that is not a string',
+        status: 200,
+        body: '{"data":[{"fileName":"a.pdf","description":null,"link":"http://x/a"}]}',
+        shows: LISTING_FAILED,
+      },
     ];
     for (const { name, status, body, shows } of cases) {
       it(`${name} → "${shows}"`, async () => {
@@ -257,7 +269,9 @@ describe.skipIf(missing(chromiumInstalled))('the demo page in Chromium', () => {
 
       const [download, downloadRequest] = await Promise.all([
         page.waitForEvent('download'),
-        page.waitForRequest((r) => r.method() === 'GET' && new URL(r.url()).pathname === `${collectionPath(SUPPLIER)}/${encodeURIComponent(name)}`),
+        page.waitForRequest(
+          (r) => r.method() === 'GET' && new URL(r.url()).pathname === `${collectionPath(SUPPLIER)}/${encodeURIComponent(name)}`,
+        ),
         page.click('[data-testid="supplier-download"]'),
       ]);
       expect(downloadRequest.headers()[DEMO_API_KEY_HEADER.toLowerCase()]).toBe(DEMO_API_KEY);
@@ -283,7 +297,10 @@ describe.skipIf(missing(chromiumInstalled))('the demo page in Chromium', () => {
       expect(await page.isVisible('#replace-offer')).toBe(true);
       expect(await page.textContent('#replace-offer-text')).toMatch(/already exists .* use PUT to replace it/);
 
-      const [put] = await Promise.all([page.waitForRequest((r) => r.method() === 'PUT'), inSupplierView(() => page.click('#replace-button'))]);
+      const [put] = await Promise.all([
+        page.waitForRequest((r) => r.method() === 'PUT'),
+        inSupplierView(() => page.click('#replace-button')),
+      ]);
       expect(new URL(put.url()).pathname).toBe(collectionPath(supplier));
       expect(await supplierMessage()).toBe('Replaced offer.txt.');
       expect(await page.isHidden('#replace-offer')).toBe(true);
@@ -310,7 +327,9 @@ describe.skipIf(missing(chromiumInstalled))('the demo page in Chromium', () => {
 
       await page.check('#toggle-wrong-key');
       await listFor(SUPPLIER);
-      expect(await supplierMessage()).toBe(`Could not list the documents: Unauthorized — Missing or invalid API key in the ${DEMO_API_KEY_HEADER} header.`);
+      expect(await supplierMessage()).toBe(
+        `Could not list the documents: Unauthorized — Missing or invalid API key in the ${DEMO_API_KEY_HEADER} header.`,
+      );
       await page.uncheck('#toggle-wrong-key');
 
       await listFor('not a supplier id!');

@@ -38,7 +38,10 @@ describe('SECURITY.md', () => {
   it.each(references)('$file names "$name"', ({ file, name }) => {
     expect(existsSync(join(root, file)), `${file} exists`).toBe(true);
     // "…" marks a name cut short in the document, and " › " a describe block before the test's own name.
-    const pieces = name.split(/…| › /).map((piece) => piece.trim()).filter((piece) => piece.length > 0);
+    const pieces = name
+      .split(/…| › /)
+      .map((piece) => piece.trim())
+      .filter((piece) => piece.length > 0);
     const source = titlesIn(file);
     for (const piece of pieces) expect(source, `${file} has a test named "${name}"`).toContain(piece);
   });

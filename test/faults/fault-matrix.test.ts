@@ -53,11 +53,20 @@ const MAX_BACKOFF_MS = 750;
 /** Three attempts that each time out, their backoffs, and slack for a loaded machine. */
 const TIMEOUT_BUDGET_MS = (MAX_RETRIES + 1) * TIMEOUT_MS + MAX_BACKOFF_MS + 1000;
 /** Backoffs at their shortest (no jitter): the bounds below still allow the longest. */
-const SETTINGS: AdapterSettings = { timeoutMs: TIMEOUT_MS, maxRetries: MAX_RETRIES, requestsPerSecond: 50, cacheTtlSeconds: 0, random: () => 0 };
+const SETTINGS: AdapterSettings = {
+  timeoutMs: TIMEOUT_MS,
+  maxRetries: MAX_RETRIES,
+  requestsPerSecond: 50,
+  cacheTtlSeconds: 0,
+  random: () => 0,
+};
 
 function faultsFixture(): Fixture {
   const fixture = loadDefaultFixture();
-  fixture.catalogs[0]!.parts.push({ row: { 'Part Number': BIG_PART, Name: 'Big', Description: 'A large file', Revision: 'A', 'CAD Model': BIG_FILE }, revisions: [] });
+  fixture.catalogs[0]!.parts.push({
+    row: { 'Part Number': BIG_PART, Name: 'Big', Description: 'A large file', Revision: 'A', 'CAD Model': BIG_FILE },
+    revisions: [],
+  });
   return fixture;
 }
 
@@ -194,24 +203,27 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
       expect(await timesApplied(mock.url, id, 10)).toBe(MAX_RETRIES + 1);
     });
 
-    it.each([0, 65_536])('file cut after %i bytes: Jakamo gets a cut connection short of Content-Length, never a short complete file', async (bytes) => {
-      // node-server reports the adapter's broken pass-through on the console; keep it, and make sure it is only that.
-      const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
-      try {
-        await fault(mock.url, { path: '/__storage/**', truncate: bytes, times: 1 });
-        const received = await download(bigLink);
-        expect(received.status).toBe(200);
-        expect(received.headers['content-length']).toBe(String(BIG_FILE.bytes.byteLength));
-        expect(received.complete).toBe(false);
-        expect(received.bytes.byteLength).toBeLessThanOrEqual(bytes);
-        expect(received.bytes.equals(Buffer.from(BIG_FILE.bytes.subarray(0, received.bytes.byteLength)))).toBe(true);
-        for (const [error] of printed.mock.calls) expect(String(error)).toMatch(/terminated/);
-      } finally {
-        printed.mockRestore();
-      }
-      // The next download is whole again.
-      await expectWholeFile(bigLink);
-    });
+    it.each([0, 65_536])(
+      'file cut after %i bytes: Jakamo gets a cut connection short of Content-Length, never a short complete file',
+      async (bytes) => {
+        // node-server reports the adapter's broken pass-through on the console; keep it, and make sure it is only that.
+        const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+        try {
+          await fault(mock.url, { path: '/__storage/**', truncate: bytes, times: 1 });
+          const received = await download(bigLink);
+          expect(received.status).toBe(200);
+          expect(received.headers['content-length']).toBe(String(BIG_FILE.bytes.byteLength));
+          expect(received.complete).toBe(false);
+          expect(received.bytes.byteLength).toBeLessThanOrEqual(bytes);
+          expect(received.bytes.equals(Buffer.from(BIG_FILE.bytes.subarray(0, received.bytes.byteLength)))).toBe(true);
+          for (const [error] of printed.mock.calls) expect(String(error)).toMatch(/terminated/);
+        } finally {
+          printed.mockRestore();
+        }
+        // The next download is whole again.
+        await expectWholeFile(bigLink);
+      },
+    );
   });
 
   describe('5xx bursts', () => {
@@ -235,7 +247,12 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
     });
 
     it('a well-formed but wrong 200 (no columns and cells): 502 at once, not retried', async () => {
-      const { id } = await fault(mock.url, { path: '/catalog/*/revisions/merged/partnumber/*', status: 200, body: { unexpected: true }, times: 10 });
+      const { id } = await fault(mock.url, {
+        path: '/catalog/*/revisions/merged/partnumber/*',
+        status: 200,
+        body: { unexpected: true },
+        times: 10,
+      });
       expectBadGateway(await call(listingUrl(adapter.url, PART, REVISION)), 'without columns and cells');
       expect(await timesApplied(mock.url, id, 10)).toBe(1);
     });
@@ -324,7 +341,10 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
       await admin(mock.url, 'PATCH', '/settings', { storageUrlTtlMs: 0 });
       const received = await download(link);
       expect(received.status).toBe(502);
-      expect(JSON.parse(received.bytes.toString())).toEqual({ message: 'Bad gateway', errors: [{ message: expect.stringContaining('HTTP 403') }] });
+      expect(JSON.parse(received.bytes.toString())).toEqual({
+        message: 'Bad gateway',
+        errors: [{ message: expect.stringContaining('HTTP 403') }],
+      });
       expect((await journal(mock.url)).filter((entry) => entry.kind === 'storage').map((entry) => entry.status)).toEqual([403, 403]);
     });
   });
@@ -337,7 +357,9 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
       await expectWholeFile(link);
       await expectWholeFile(link);
       const entries = await journal(mock.url);
-      expect(entries.filter((entry) => entry.path.startsWith('/document/')).map(pathOnly)).toEqual([expect.stringMatching(/^GET \/document\/.+\/image 302$/)]);
+      expect(entries.filter((entry) => entry.path.startsWith('/document/')).map(pathOnly)).toEqual([
+        expect.stringMatching(/^GET \/document\/.+\/image 302$/),
+      ]);
       expect(entries.filter((entry) => entry.kind === 'storage').map((entry) => entry.status)).toEqual([200, 200]);
     });
   });
@@ -346,11 +368,19 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
     it('OpenBOM redirecting to a data: URL: 502, nothing of it streamed back', async () => {
       const fresh = await startAdapter(mock.url);
       const link = await linkOf(fresh.url, BIG_PART, BIG_FILE.name);
-      await fault(mock.url, { path: '/document/*/image', status: 302, headers: { Location: 'data:text/plain,root:x:0:0:root' }, times: 10 });
+      await fault(mock.url, {
+        path: '/document/*/image',
+        status: 302,
+        headers: { Location: 'data:text/plain,root:x:0:0:root' },
+        times: 10,
+      });
       const received = await download(link);
       expect(received.status).toBe(502);
       expect(received.bytes.toString()).not.toContain('root:x');
-      expect(JSON.parse(received.bytes.toString())).toEqual({ message: 'Bad gateway', errors: [{ message: expect.stringContaining('data:') }] });
+      expect(JSON.parse(received.bytes.toString())).toEqual({
+        message: 'Bad gateway',
+        errors: [{ message: expect.stringContaining('data:') }],
+      });
     });
 
     it('the storage host redirecting to another origin (a loopback admin page): 502, the page never fetched', async () => {
@@ -368,7 +398,10 @@ describe('fault matrix: adapter against a misbehaving mock', () => {
       const received = await download(link);
       expect(received.status).toBe(502);
       expect(received.bytes.toString()).not.toContain('admin secrets');
-      expect(JSON.parse(received.bytes.toString())).toEqual({ message: 'Bad gateway', errors: [{ message: expect.stringContaining('another origin') }] });
+      expect(JSON.parse(received.bytes.toString())).toEqual({
+        message: 'Bad gateway',
+        errors: [{ message: expect.stringContaining('another origin') }],
+      });
       expect(adminHits).toBe(0);
     });
   });
@@ -410,7 +443,13 @@ describe('fault matrix: the OpenBOM rate limit under lag and hang-ups', () => {
     closers.push(() => mock.close());
     // Each download asks OpenBOM (redirect reuse off), so that downloads stand for any request waiting for a permit;
     // one catalog to index, so that the listing before them costs two requests (the login and that catalog).
-    const adapter = await startAdapter(mock.url, { requestsPerSecond: 2, cacheTtlSeconds: 60, reuseRedirects: false, timeoutMs: 1_000, catalogs: [fixture.catalogs[0]!.id] });
+    const adapter = await startAdapter(mock.url, {
+      requestsPerSecond: 2,
+      cacheTtlSeconds: 60,
+      reuseRedirects: false,
+      timeoutMs: 1_000,
+      catalogs: [fixture.catalogs[0]!.id],
+    });
     const link = await linkOf(adapter.url, BIG_PART, BIG_FILE.name);
     await admin(mock.url, 'DELETE', '/requests');
     const redirects = async () => (await journal(mock.url)).filter((entry) => entry.path.startsWith('/document/')).length;

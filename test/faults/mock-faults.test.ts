@@ -17,8 +17,7 @@ const fixture = loadDefaultFixture();
 const catalogId = fixture.catalogs[0]!.id;
 const drawingBytes = (() => {
   const cell = fixture.catalogs[0]!.parts[0]!.row.Drawing;
-  if (!isFileValue(cell) || cell.name !== DRAWING)
-    throw new Error('the default fixture changed: no drawing on its first part');
+  if (!isFileValue(cell) || cell.name !== DRAWING) throw new Error('the default fixture changed: no drawing on its first part');
   return cell.bytes;
 })();
 

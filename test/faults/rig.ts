@@ -124,7 +124,8 @@ export interface JournalEntry {
   accessToken: string;
 }
 
-export const journal = async (mockUrl: string): Promise<JournalEntry[]> => (await admin<{ requests: JournalEntry[] }>(mockUrl, 'GET', '/requests')).requests;
+export const journal = async (mockUrl: string): Promise<JournalEntry[]> =>
+  (await admin<{ requests: JournalEntry[] }>(mockUrl, 'GET', '/requests')).requests;
 
 /** Most entries that fall in any window of `windowMs` (a window starting at each entry). */
 export function maxInAnyWindow(entries: JournalEntry[], windowMs = 1000): number {
@@ -154,7 +155,9 @@ export function download(url: string, headers: Record<string, string> = { 'X-API
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       // 'close' comes after 'end' or after the connection died; a cut body also emits 'error' ("aborted").
       res.on('error', () => {});
-      res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks), complete: res.complete }));
+      res.on('close', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks), complete: res.complete }),
+      );
     });
     req.on('error', reject);
     req.end();

@@ -39,7 +39,15 @@ describe('how keys are compared', () => {
 
   it('accepts each configured key (two during a rotation) and nothing else', () => {
     for (const key of accepted) expect(matchesAnySecret(key, accepted)).toBe(true);
-    for (const presented of [undefined, '', 'current-key-012345678', 'current-key-01234567890', 'CURRENT-KEY-0123456789', ' current-key-0123456789', accepted.join(',')]) {
+    for (const presented of [
+      undefined,
+      '',
+      'current-key-012345678',
+      'current-key-01234567890',
+      'CURRENT-KEY-0123456789',
+      ' current-key-0123456789',
+      accepted.join(','),
+    ]) {
       expect(matchesAnySecret(presented, accepted), String(presented)).toBe(false);
     }
     expect(matchesAnySecret('anything', [])).toBe(false);
@@ -55,7 +63,10 @@ describe('what the storage redirect does with OpenBOM credentials', () => {
   it('sends the app key and token to OpenBOM only: storage requests arrive without either', async () => {
     const mock = await startMockServer({ fixture: loadDefaultFixture(), rateLimit: 0 });
     const adapter = await startAdapterServer(mock.url, { timeoutMs: 2000, maxRetries: 1, requestsPerSecond: 50, cacheTtlSeconds: 60 });
-    closers.push(() => adapter.close(), () => mock.close());
+    closers.push(
+      () => adapter.close(),
+      () => mock.close(),
+    );
     const listing = await fetch(listingUrl(adapter.url, '55-554354'), { headers: { 'X-API-KEY': JAKAMO_KEY } });
     const { data } = (await listing.json()) as { data: Array<{ link: string }> };
     for (const { link } of data) expect((await download(link)).complete).toBe(true);
@@ -67,21 +78,37 @@ describe('what the storage redirect does with OpenBOM credentials', () => {
     for (const entry of storage) expect([entry.appKey, entry.accessToken]).toEqual(['', '']);
     const redirects = entries.filter((entry) => entry.path.startsWith('/document/'));
     expect(redirects).toHaveLength(data.length);
-    for (const entry of redirects) expect([entry.appKey, entry.accessToken]).toEqual(['sha256:5181bf7b', expect.stringMatching(/^sha256:[0-9a-f]{8}$/)]);
+    for (const entry of redirects)
+      expect([entry.appKey, entry.accessToken]).toEqual(['sha256:5181bf7b', expect.stringMatching(/^sha256:[0-9a-f]{8}$/)]);
   });
 });
 
 describe('what the adapter hands Jakamo from OpenBOM', () => {
   it('lists and serves OpenBOM file names without path parts, control or bidi characters, with nosniff', async () => {
     const fixture = loadDefaultFixture();
-    const file = (name: string) => ({ kind: 'file' as const, name, contentType: 'text/plain', bytes: new TextEncoder().encode(`content of ${JSON.stringify(name)}`) });
+    const file = (name: string) => ({
+      kind: 'file' as const,
+      name,
+      contentType: 'text/plain',
+      bytes: new TextEncoder().encode(`content of ${JSON.stringify(name)}`),
+    });
     fixture.catalogs[0]!.parts.push({
-      row: { 'Part Number': 'NAMES-1', Name: 'Names', Description: 'Hostile names', Revision: 'A', Drawing: file('../../../etc/passwd'), 'CAD Model': file('invoice\u202Efdp.exe\r\nX-Injected: 1') },
+      row: {
+        'Part Number': 'NAMES-1',
+        Name: 'Names',
+        Description: 'Hostile names',
+        Revision: 'A',
+        Drawing: file('../../../etc/passwd'),
+        'CAD Model': file('invoice\u202Efdp.exe\r\nX-Injected: 1'),
+      },
       revisions: [],
     });
     const mock = await startMockServer({ fixture, rateLimit: 0 });
     const adapter = await startAdapterServer(mock.url, { timeoutMs: 2000, maxRetries: 1, requestsPerSecond: 50, cacheTtlSeconds: 60 });
-    closers.push(() => adapter.close(), () => mock.close());
+    closers.push(
+      () => adapter.close(),
+      () => mock.close(),
+    );
     const listing = await fetch(listingUrl(adapter.url, 'NAMES-1'), { headers: { 'X-API-KEY': JAKAMO_KEY } });
     const { data } = (await listing.json()) as { data: Array<{ fileName: string; link: string }> };
     expect(data.map((document) => document.fileName).sort()).toEqual(['invoicefdp.exeX-Injected: 1', 'passwd']);

@@ -12,7 +12,6 @@ import { createMemoryLogger } from '../../src/shared/logger.js';
 import { missing } from '../support/prerequisites.js';
 import { RedisServer, redisServer } from './support/redis-server.js';
 
-
 const APP_KEY = 'redis-state-test-app-key-5f2a9c';
 const OPENBOM_URL = 'http://127.0.0.1:9';
 
@@ -26,7 +25,9 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
   async function replicas(count: number, extra: { lockTtlMs?: number; pollMs?: number } = {}): Promise<SharedState[]> {
     const keyPrefix = `jk-test-${++prefixCounter}:`;
     const created = await Promise.all(
-      Array.from({ length: count }, () => createRedisState({ url: redis.url, keyPrefix, appKey: APP_KEY, openBomUrl: OPENBOM_URL, ...extra })),
+      Array.from({ length: count }, () =>
+        createRedisState({ url: redis.url, keyPrefix, appKey: APP_KEY, openBomUrl: OPENBOM_URL, ...extra }),
+      ),
     );
     states.push(...created);
     return created;
@@ -112,7 +113,9 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
     const background = take(poolB, 'background', 'B background');
     await new Promise((resolve) => setImmediate(resolve));
     const foreground = [take(poolA, 'foreground', 'A foreground 1'), take(poolA, 'foreground', 'A foreground 2')];
-    await vi.waitFor(async () => expect(await inspector.zcard(`${accountNamespace(`jk-test-${prefixCounter}:`, OPENBOM_URL, APP_KEY)}limiter:foreground`)).toBe(1));
+    await vi.waitFor(async () =>
+      expect(await inspector.zcard(`${accountNamespace(`jk-test-${prefixCounter}:`, OPENBOM_URL, APP_KEY)}limiter:foreground`)).toBe(1),
+    );
     held();
     await Promise.all([background, ...foreground]);
     expect(order).toEqual(['A foreground 1', 'A foreground 2', 'B background']);
@@ -240,7 +243,16 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
       await redis.restart();
     }
     // Connected again (the tokens are gone with the data)...
-    await expect.poll(() => a!.tokens.get().then((tokens) => tokens ?? 'none', () => 'down'), { timeout: 10_000, interval: 50 }).toBe('none');
+    await expect
+      .poll(
+        () =>
+          a!.tokens.get().then(
+            (tokens) => tokens ?? 'none',
+            () => 'down',
+          ),
+        { timeout: 10_000, interval: 50 },
+      )
+      .toBe('none');
     // ...but the restarted Redis lost the starts of the last window, so the first start waits a whole one.
     const reconnected = Date.now();
     await limiter.acquire('foreground');
@@ -250,10 +262,19 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
   it('authenticates with the password in the URL, and refuses to start with a wrong one', async () => {
     const guarded = await RedisServer.start(['--requirepass', 'right-redis-pw']);
     try {
-      const state = await createRedisState({ url: `redis://:right-redis-pw@127.0.0.1:${guarded.port}`, appKey: APP_KEY, openBomUrl: OPENBOM_URL });
+      const state = await createRedisState({
+        url: `redis://:right-redis-pw@127.0.0.1:${guarded.port}`,
+        appKey: APP_KEY,
+        openBomUrl: OPENBOM_URL,
+      });
       states.push(state);
       await state.permits({ limit: 1, windowMs: 1000, clock: systemClock, maxRequestMs: 2_000 }).acquire('foreground');
-      const wrong = await createRedisState({ url: `redis://:wrong-redis-pw@127.0.0.1:${guarded.port}`, appKey: APP_KEY, openBomUrl: OPENBOM_URL, connectTimeoutMs: 500 }).then(
+      const wrong = await createRedisState({
+        url: `redis://:wrong-redis-pw@127.0.0.1:${guarded.port}`,
+        appKey: APP_KEY,
+        openBomUrl: OPENBOM_URL,
+        connectTimeoutMs: 500,
+      }).then(
         () => undefined,
         (failure: unknown) => failure as Error,
       );
@@ -268,8 +289,17 @@ describe.skipIf(missing(redisServer))('Redis shared state', () => {
 
   it('refuses to start when Redis cannot be reached, naming it without its password', async () => {
     const logger = createMemoryLogger();
-    const attempt = createRedisState({ url: 'redis://:very-secret-pw@127.0.0.1:9', appKey: APP_KEY, openBomUrl: OPENBOM_URL, connectTimeoutMs: 500, logger });
-    const error = await attempt.then(() => undefined, (failure: unknown) => failure as Error);
+    const attempt = createRedisState({
+      url: 'redis://:very-secret-pw@127.0.0.1:9',
+      appKey: APP_KEY,
+      openBomUrl: OPENBOM_URL,
+      connectTimeoutMs: 500,
+      logger,
+    });
+    const error = await attempt.then(
+      () => undefined,
+      (failure: unknown) => failure as Error,
+    );
     expect(error).toBeInstanceOf(SharedStateUnavailableError);
     expect(error!.message).toMatch(/^cannot reach the shared state at redis:\/\/:\*\*\*\*@127\.0\.0\.1:9/);
     for (const text of [error!.message, ...logger.lines]) expect(text).not.toContain('very-secret-pw');

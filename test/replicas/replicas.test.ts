@@ -18,9 +18,13 @@ import { listen, type RunningServer } from '../../src/shared/server.js';
 import { missing } from '../support/prerequisites.js';
 import { RedisServer, redisServer } from './support/redis-server.js';
 
-
 const KEY = 'replicas-jakamo-key-7d31c0';
-const ENV = { JAKAMO_API_KEYS: KEY, OPENBOM_APP_KEY: 'demo-app-key', OPENBOM_USERNAME: 'demo@example.com', OPENBOM_PASSWORD: 'demo-password' };
+const ENV = {
+  JAKAMO_API_KEYS: KEY,
+  OPENBOM_APP_KEY: 'demo-app-key',
+  OPENBOM_USERNAME: 'demo@example.com',
+  OPENBOM_PASSWORD: 'demo-password',
+};
 const SECRETS = [KEY, ENV.OPENBOM_APP_KEY, ENV.OPENBOM_PASSWORD];
 const fixture = loadDefaultFixture();
 const parts = fixture.catalogs.flatMap((catalog) => catalog.parts);
@@ -86,7 +90,9 @@ describe.skipIf(missing(redisServer))('three replicas on one Redis against one r
   }
 
   async function list(replica: string, ask: { materialId: string; revision?: string }) {
-    const query = new URLSearchParams(ask.revision === undefined ? { materialId: ask.materialId } : { materialId: ask.materialId, revision: ask.revision });
+    const query = new URLSearchParams(
+      ask.revision === undefined ? { materialId: ask.materialId } : { materialId: ask.materialId, revision: ask.revision },
+    );
     const response = await fetch(`${replica}/materials/documents?${query}`, { headers: { 'X-API-KEY': KEY } });
     const text = await response.text();
     bodies.push(text);
@@ -94,7 +100,9 @@ describe.skipIf(missing(redisServer))('three replicas on one Redis against one r
   }
 
   const journal = async (): Promise<JournalEntry[]> =>
-    ((await (await fetch(`${mock.url}/__admin/requests`)).json()) as { requests: JournalEntry[] }).requests.filter((entry) => entry.kind === 'api');
+    ((await (await fetch(`${mock.url}/__admin/requests`)).json()) as { requests: JournalEntry[] }).requests.filter(
+      (entry) => entry.kind === 'api',
+    );
 
   beforeAll(async () => {
     redis = await RedisServer.start();
@@ -115,7 +123,9 @@ describe.skipIf(missing(redisServer))('three replicas on one Redis against one r
     const answers = await Promise.all(asks.map((ask, i) => list(replicas[i % replicas.length]!, ask)));
 
     expect(answers.map((answer) => answer.status)).toEqual(Array(100).fill(200));
-    answers.forEach((answer, i) => expect(answer.body.data.map((d: { fileName: string }) => d.fileName)).toEqual(expectedFileNames(asks[i]!)));
+    answers.forEach((answer, i) =>
+      expect(answer.body.data.map((d: { fileName: string }) => d.fileName)).toEqual(expectedFileNames(asks[i]!)),
+    );
 
     const entries = await journal();
     expect(entries.filter((entry) => entry.path === '/login')).toHaveLength(1);
@@ -153,7 +163,10 @@ describe.skipIf(missing(redisServer))('three replicas on one Redis against one r
         const started = Date.now();
         const { status, body } = await list(replica, COLD_DURING_OUTAGE[i]!);
         expect(status).toBe(502);
-        expect(body).toEqual({ message: 'Bad gateway', errors: [{ message: 'The shared state store is unavailable; please try again shortly.' }] });
+        expect(body).toEqual({
+          message: 'Bad gateway',
+          errors: [{ message: 'The shared state store is unavailable; please try again shortly.' }],
+        });
         expect(Date.now() - started).toBeLessThan(2_000);
       }
       // What a replica already holds in memory needs neither Redis nor OpenBOM.
@@ -165,9 +178,7 @@ describe.skipIf(missing(redisServer))('three replicas on one Redis against one r
     }
 
     for (const [i, replica] of replicas.entries()) {
-      await expect
-        .poll(async () => (await list(replica, COLD_DURING_OUTAGE[i]!)).status, { timeout: 10_000, interval: 200 })
-        .toBe(200);
+      await expect.poll(async () => (await list(replica, COLD_DURING_OUTAGE[i]!)).status, { timeout: 10_000, interval: 200 }).toBe(200);
     }
     const after = await list(replicas[1]!, COLD_DURING_OUTAGE[0]!);
     expect(after.body.data.map((d: { fileName: string }) => d.fileName)).toEqual(expectedFileNames(COLD_DURING_OUTAGE[0]!));

@@ -14,8 +14,12 @@ import { spawnCli } from '../support/cli.js';
 import { missing } from '../support/prerequisites.js';
 import { RedisServer, redisServer } from './support/redis-server.js';
 
-
-const ENV = { JAKAMO_API_KEYS: 'serve-state-key-1', OPENBOM_APP_KEY: 'serve-state-app-key', OPENBOM_USERNAME: 'u@example.com', OPENBOM_PASSWORD: 'serve-state-pw' };
+const ENV = {
+  JAKAMO_API_KEYS: 'serve-state-key-1',
+  OPENBOM_APP_KEY: 'serve-state-app-key',
+  OPENBOM_USERNAME: 'u@example.com',
+  OPENBOM_PASSWORD: 'serve-state-pw',
+};
 const work = mkdtempSync(join(tmpdir(), 'jk-serve-state-'));
 /** A child with its output piped (spawnCli's default). */
 type ServeProcess = ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
@@ -76,7 +80,9 @@ describe.skipIf(missing(redisServer))('jakamo-kit serve with a Redis state', { t
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const code = await new Promise((done) => child.once('exit', done));
     expect(code).toBe(1);
-    expect(stderr).toMatch(new RegExp(`^jakamo-kit: cannot reach the shared state at redis://:\\*\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\n$`));
+    expect(stderr).toMatch(
+      new RegExp(`^jakamo-kit: cannot reach the shared state at redis://:\\*\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\n$`),
+    );
     expect(stdout).not.toContain('listening');
     expect(stdout + stderr).not.toContain('unreachable-pw');
   });

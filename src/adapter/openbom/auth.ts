@@ -50,8 +50,10 @@ export function createAuth({ tokens, username, password, clock, logger, post }: 
 
   async function requestTokens(path: '/login' | '/token/renew', body: unknown, previousRefresh: string | undefined): Promise<StoredTokens> {
     const answer = ((await post(path, body)) ?? {}) as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown };
-    if (typeof answer.access_token !== 'string' || answer.access_token === '') throw new OpenBomError(`OpenBOM sent no access token (POST ${path})`);
-    const lifetimeMs = typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in * 1000 : DEFAULT_TOKEN_LIFETIME_MS;
+    if (typeof answer.access_token !== 'string' || answer.access_token === '')
+      throw new OpenBomError(`OpenBOM sent no access token (POST ${path})`);
+    const lifetimeMs =
+      typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in * 1000 : DEFAULT_TOKEN_LIFETIME_MS;
     logger.info('openbom authenticated', { via: path, expiresInSeconds: lifetimeMs / 1000 });
     const refresh = typeof answer.refresh_token === 'string' && answer.refresh_token !== '' ? answer.refresh_token : previousRefresh;
     const now = clock.now();

@@ -5,10 +5,16 @@ import { OpenBomError, type OpenBomClient, type OpenBomTable, type RequestOption
 export type OpenBomClientOptions = TransportOptions;
 
 /** The OpenBOM settings of a loaded adapter configuration. */
-export type OpenBomSettings = Pick<AdapterConfig['openbom'], 'url' | 'appKey' | 'username' | 'password' | 'requestsPerSecond' | 'timeoutMs' | 'maxRetries'>;
+export type OpenBomSettings = Pick<
+  AdapterConfig['openbom'],
+  'url' | 'appKey' | 'username' | 'password' | 'requestsPerSecond' | 'timeoutMs' | 'maxRetries'
+>;
 
 /** The client a loaded configuration describes; `extra` adds what is not configuration (logger, state, telemetry, test doubles). */
-export function openBomClientFromConfig(settings: OpenBomSettings, extra: Partial<Omit<OpenBomClientOptions, 'baseUrl' | 'appKey' | 'username' | 'password'>> = {}): OpenBomClient {
+export function openBomClientFromConfig(
+  settings: OpenBomSettings,
+  extra: Partial<Omit<OpenBomClientOptions, 'baseUrl' | 'appKey' | 'username' | 'password'>> = {},
+): OpenBomClient {
   return createOpenBomClient({
     baseUrl: settings.url,
     appKey: settings.appKey,
@@ -54,7 +60,8 @@ export function openBomClientOver(transport: OpenBomTransport): OpenBomClient {
       const items = await getArray('/catalog/:id/revisions/partnumber/:partNumber', { id: catalogId, partNumber }, options);
       return items.filter((item): item is { revision?: unknown } => item !== null && typeof item === 'object');
     },
-    getMergedRevisions: (catalogId, partNumber, options) => getTable('/catalog/:id/revisions/merged/partnumber/:partNumber', { id: catalogId, partNumber }, options),
+    getMergedRevisions: (catalogId, partNumber, options) =>
+      getTable('/catalog/:id/revisions/merged/partnumber/:partNumber', { id: catalogId, partNumber }, options),
     openFile: (fileUrl, options) => transport.openFile(fileUrl, options),
   };
 }

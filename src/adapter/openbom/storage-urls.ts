@@ -56,7 +56,10 @@ export function storageUrlExpiry(url: URL): number | undefined {
  */
 export function redirectUsableUntil(location: URL, receivedAt: number): number {
   const expiresAt = storageUrlExpiry(location);
-  const until = expiresAt === undefined ? receivedAt + DEFAULT_REDIRECT_REUSE_MS : expiresAt - Math.min(REDIRECT_EXPIRY_MARGIN_MS, (expiresAt - receivedAt) / 4);
+  const until =
+    expiresAt === undefined
+      ? receivedAt + DEFAULT_REDIRECT_REUSE_MS
+      : expiresAt - Math.min(REDIRECT_EXPIRY_MARGIN_MS, (expiresAt - receivedAt) / 4);
   return Math.min(until, receivedAt + MAX_REDIRECT_REUSE_MS);
 }
 

@@ -7,7 +7,11 @@ export * from './shared-state.js';
 export type { PermitPool, PermitPoolOptions, Priority, Release, Sleep } from './permit-pool.js';
 
 /** The state `serve` runs with: in memory (one replica) or in Redis, for the OpenBOM account of `appKey`. */
-export async function createSharedState(settings: StateSettings, account: { appKey: string; openBomUrl: string }, logger: Logger): Promise<SharedState> {
+export async function createSharedState(
+  settings: StateSettings,
+  account: { appKey: string; openBomUrl: string },
+  logger: Logger,
+): Promise<SharedState> {
   if (settings.url === DEFAULT_STATE_URL) return createMemoryState();
   // Loaded only when Redis is configured: the Redis client costs start-up time that single-replica runs never need.
   const { createRedisState } = await import('./redis-state.js');

@@ -42,7 +42,8 @@ export interface PermitPoolOptions {
 }
 
 /** A permit taken (with its Release), a time to ask again, or a promise that settles when a permit comes back. */
-export type TakeAttempt = { granted: true; release: Release } | { granted: false; waitMs: number } | { granted: false; untilReleased: Promise<void> };
+export type TakeAttempt =
+  { granted: true; release: Release } | { granted: false; waitMs: number } | { granted: false; untilReleased: Promise<void> };
 
 /** Where the permits are counted: this process's memory, or a store every replica shares. */
 export interface PermitStore {
@@ -116,7 +117,10 @@ export class QueuedPermitPool implements PermitPool {
       for (let waiter = this.head(); waiter; waiter = this.head()) {
         let attempt: TakeAttempt;
         try {
-          attempt = await this.store.tryTake(waiter.priority, Math.max(0, this.queues.foreground.length - (waiter.priority === 'foreground' ? 1 : 0)));
+          attempt = await this.store.tryTake(
+            waiter.priority,
+            Math.max(0, this.queues.foreground.length - (waiter.priority === 'foreground' ? 1 : 0)),
+          );
         } catch (error) {
           this.remove(waiter)?.fail(error as Error);
           continue;

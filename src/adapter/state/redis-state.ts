@@ -136,7 +136,20 @@ export async function createRedisState(options: RedisStateOptions): Promise<Shar
           async tryTake(priority, foregroundQueued) {
             const member = `${replicaId}:${permits++}`;
             const waitMs = await guard(
-              redis.jakamoTakePermit(permitsKey, pauseKey, rememberedKey, foregroundKey, limit, windowMs, member, maxRequestMs, PERMIT_POLL_MS, priority, replicaId, foregroundQueued),
+              redis.jakamoTakePermit(
+                permitsKey,
+                pauseKey,
+                rememberedKey,
+                foregroundKey,
+                limit,
+                windowMs,
+                member,
+                maxRequestMs,
+                PERMIT_POLL_MS,
+                priority,
+                replicaId,
+                foregroundQueued,
+              ),
             );
             if (waitMs > 0) return { granted: false, waitMs };
             let released = false;
@@ -238,7 +251,9 @@ function parseTokens(json: string | null): StoredTokens | undefined {
 function parseRedirect(json: string): StoredRedirect | undefined {
   try {
     const data = JSON.parse(json) as Partial<StoredRedirect>;
-    return typeof data.location === 'string' && typeof data.usableUntil === 'number' ? { location: data.location, usableUntil: data.usableUntil } : undefined;
+    return typeof data.location === 'string' && typeof data.usableUntil === 'number'
+      ? { location: data.location, usableUntil: data.usableUntil }
+      : undefined;
   } catch {
     // Not ours or damaged: a fresh redirect replaces it.
     return undefined;
@@ -275,7 +290,12 @@ export function reportConnection(client: Redis, role: string, description: strin
   // Listening to 'error' also keeps ioredis from reporting each failed attempt as an unhandled error.
   client.on('error', (error: Error) => (lastError = error.message));
   client.on('reconnecting', () => {
-    if (!down) logger.warn('shared state unreachable; requests needing it answer 502 until it is back', { state: description, role, reason: lastError ?? 'connection lost' });
+    if (!down)
+      logger.warn('shared state unreachable; requests needing it answer 502 until it is back', {
+        state: description,
+        role,
+        reason: lastError ?? 'connection lost',
+      });
     down = true;
   });
   client.on('ready', () => {

@@ -56,7 +56,18 @@ export function createFakeOpenBom(): FakeOpenBom {
     ['UNICODE-1', 'Odd', null, '1', 'null', fileUrl(DOC_1, 'My "quoted" drawing ü.pdf'), 'null', 1],
     ['FOREIGN-1', 'Foreign', 'x', '1', `https://elsewhere.test/document/${DOC_1}/image?filename=evil.pdf`, 'null', 'null', 1],
   ];
-  const revisionRow = (label: string, drawing: string) => [label, 'Released', '55-554354', 'Bracket', `Bracket rev ${label}`, label, 'null', fileUrl(DOC_1, drawing), 'null', 12];
+  const revisionRow = (label: string, drawing: string) => [
+    label,
+    'Released',
+    '55-554354',
+    'Bracket',
+    `Bracket rev ${label}`,
+    label,
+    'null',
+    fileUrl(DOC_1, drawing),
+    'null',
+    12,
+  ];
 
   const api = new Hono();
   const tokens = () => {
@@ -67,7 +78,8 @@ export function createFakeOpenBom(): FakeOpenBom {
     return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: fake.tokenTtlSeconds };
   };
   api.use('*', async (c, next) => {
-    if (c.req.header('x-openbom-appkey') !== APP_KEY) return c.json({ error: 'Missing or invalid developer application key[app_key]' }, 403);
+    if (c.req.header('x-openbom-appkey') !== APP_KEY)
+      return c.json({ error: 'Missing or invalid developer application key[app_key]' }, 403);
     if (c.req.path !== '/login' && c.req.path !== '/token/renew' && !issued.has(c.req.header('x-openbom-accesstoken') ?? '')) {
       return c.json({ error: 'Missing or invalid access token.' }, 401);
     }
@@ -75,7 +87,8 @@ export function createFakeOpenBom(): FakeOpenBom {
   });
   api.post('/login', async (c) => {
     const body = await c.req.json<{ username?: string; password?: string }>();
-    if (body.username !== USERNAME || body.password !== PASSWORD) return c.json({ error: `Unable to authenticate user[${body.username}]` }, 401);
+    if (body.username !== USERNAME || body.password !== PASSWORD)
+      return c.json({ error: `Unable to authenticate user[${body.username}]` }, 401);
     return c.json(tokens());
   });
   api.post('/token/renew', async (c) => {
@@ -83,10 +96,24 @@ export function createFakeOpenBom(): FakeOpenBom {
     if (!refreshTokens.has(body.refresh_token ?? '')) return c.json({ error: 'Error renewing access token' }, 401);
     return c.json(tokens());
   });
-  api.get('/catalogs', (c) => c.json([{ id: 'cat-1', name: 'Items' }, { id: 'cat-2', name: 'Other' }]));
+  api.get('/catalogs', (c) =>
+    c.json([
+      { id: 'cat-1', name: 'Items' },
+      { id: 'cat-2', name: 'Other' },
+    ]),
+  );
   api.get('/catalog/cat-1', (c) => c.json({ id: 'cat-1', type: 'catalog', name: 'Items', columns: COLUMNS, cells: current }));
   api.get('/catalog/cat-2', (c) =>
-    c.json({ id: 'cat-2', type: 'catalog', name: 'Other', columns: ['Part Number', 'Drawing'], cells: [['55-554354', fileUrl(DOC_2, 'shadowed.pdf')], ['OTHER-1', fileUrl(DOC_2, 'other.pdf')]] }),
+    c.json({
+      id: 'cat-2',
+      type: 'catalog',
+      name: 'Other',
+      columns: ['Part Number', 'Drawing'],
+      cells: [
+        ['55-554354', fileUrl(DOC_2, 'shadowed.pdf')],
+        ['OTHER-1', fileUrl(DOC_2, 'other.pdf')],
+      ],
+    }),
   );
   api.get('/catalog/:id/revisions/partnumber/:pn', (c) => {
     if (c.req.param('pn') !== '55-554354') return c.json([]);
@@ -128,7 +155,7 @@ export function createFakeOpenBom(): FakeOpenBom {
     files,
     tokenTtlSeconds: 86_400,
     storageQuery: () => 'signature=abc',
-    fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+    fetch: async (input: string | URL | Request, init?: RequestInit) => {
       const request = new Request(input, init);
       fake.calls.push({ method: request.method, url: request.url, headers: Object.fromEntries(request.headers) });
       const injected = await fake.intercept?.(request);
@@ -136,7 +163,7 @@ export function createFakeOpenBom(): FakeOpenBom {
       const target = request.url.startsWith(STORAGE_ORIGIN) ? storage : request.url.startsWith(API_ORIGIN) ? api : undefined;
       if (!target) throw new TypeError('fetch failed');
       return target.fetch(request);
-    }),
+    },
   };
   return fake;
 }
