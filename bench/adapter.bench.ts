@@ -30,16 +30,17 @@ const fixture = loadDefaultFixture();
 const catalogId = fixture.catalogs.find((c) => c.parts.some((p) => p.row['Part Number'] === PART))!.id;
 // Rate limit off: the comparison is about the adapter's work, not OpenBOM's quota.
 const mockApp = createMockApp({ fixture, rateLimit: 0 });
-const mock = await listen({ fetch: (req, env) => mockApp.fetch(req, env as Parameters<typeof mockApp.fetch>[1]) });
+const mock = await listen({ fetch: (req, env) => mockApp.fetch(req, env) });
 
 /** An adapter wired as `serve` wires it; its log lines are formatted as in production and then dropped. */
 async function startAdapter() {
-  let app: ReturnType<typeof createAdapterApp> | undefined;
-  const server = await listen({ fetch: (req) => app!.fetch(req) });
+  // The app needs the server's URL, and the server needs the app: plugged in once both exist.
+  const plugged: { app?: ReturnType<typeof createAdapterApp> } = {};
+  const server = await listen({ fetch: (req) => plugged.app!.fetch(req) });
   const config = loadAdapterConfig({ flags: { openbomUrl: mock.url, publicBaseUrl: server.url }, env: ENV });
   const logger = createLogger(() => {});
   const openbom = openBomClientFromConfig(config.openbom, { logger: silentLogger });
-  app = createAdapterApp({ config, openbom, logger });
+  plugged.app = createAdapterApp({ config, openbom, logger });
   return server;
 }
 

@@ -17,6 +17,7 @@ import { createOpenBomClient } from '../src/adapter/openbom/index.js';
 import { createSharedState, type SharedState } from '../src/adapter/state/index.js';
 import { generateFixtureYaml } from '../src/fixtures/generate.js';
 import { parseFixture } from '../src/fixtures/load.js';
+import { partNumberOf } from '../src/fixtures/types.js';
 import { createMockApp } from '../src/mock/app.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { listen, type RunningServer } from '../src/shared/server.js';
@@ -39,7 +40,7 @@ if (!redisServer.available) {
 }
 
 const fixture = parseFixture(generateFixtureYaml({ seed: 9, parts: 100 }));
-const materials = fixture.catalogs.flatMap((catalog) => catalog.parts.map((part) => String(part.row['Part Number'])));
+const materials = fixture.catalogs.flatMap((catalog) => catalog.parts.map((part) => partNumberOf(part.row)));
 const redis = await RedisServer.start();
 
 interface Row {
@@ -62,12 +63,12 @@ async function run(
   warmSeconds = WARM_SECONDS,
 ): Promise<Row> {
   const mockApp = createMockApp({ fixture: structuredClone(fixture) });
-  const mock = await listen({ fetch: (request, env) => mockApp.fetch(request, env as Parameters<typeof mockApp.fetch>[1]) });
+  const mock = await listen({ fetch: (request, env) => mockApp.fetch(request, env) });
   const servers: RunningServer[] = [];
   const states: SharedState[] = [];
   for (let i = 0; i < replicaCount; i++) {
-    let app: ReturnType<typeof createAdapterApp> | undefined;
-    const server = await listen({ fetch: (request) => app!.fetch(request) });
+    const plugged: { app?: ReturnType<typeof createAdapterApp> } = {};
+    const server = await listen({ fetch: (request) => plugged.app!.fetch(request) });
     servers.push(server);
     const config = loadAdapterConfig({
       flags: {
@@ -82,7 +83,7 @@ async function run(
     states.push(state);
     const { url: baseUrl, appKey, username, password, requestsPerSecond, timeoutMs, maxRetries } = config.openbom;
     const openbom = createOpenBomClient({ baseUrl, appKey, username, password, requestsPerSecond, timeoutMs, maxRetries, state });
-    app = createAdapterApp({ config, openbom, state });
+    plugged.app = createAdapterApp({ config, openbom, state });
   }
 
   const anyMaterial = () => materials[Math.floor(Math.random() * materials.length)]!;
@@ -127,7 +128,7 @@ async function drive(servers: RunningServer[], seconds: number, pick: () => { ma
       const replica = servers[worker % servers.length]!.url;
       while (Date.now() < deadline) {
         try {
-          const response = await fetch(`${replica}/materials/documents?${new URLSearchParams(pick() as Record<string, string>)}`, {
+          const response = await fetch(`${replica}/materials/documents?${new URLSearchParams(pick())}`, {
             headers: { 'X-API-KEY': KEY },
             signal: AbortSignal.timeout(30_000),
           });
