@@ -123,6 +123,20 @@ const fileColumns: SettingType<FileColumn[]> = {
  * Every setting of `serve` once: its flag, environment variable, place in the YAML file, type, default and help.
  * Precedence flag > environment > file > default (src/shared/settings.ts); secrets come from the environment only.
  */
+/** OpenBOM's credentials, from the environment only: declared once for every command that logs in to OpenBOM. */
+export const OPENBOM_CREDENTIAL_SETTINGS = {
+  appKey: {
+    env: 'OPENBOM_APP_KEY',
+    secret: true,
+    fingerprint: true,
+    required: true,
+    type: text,
+    help: 'the OpenBOM developer application key',
+  },
+  username: { env: 'OPENBOM_USERNAME', secret: true, required: true, type: text, help: 'the OpenBOM user to log in as' },
+  password: { env: 'OPENBOM_PASSWORD', secret: true, required: true, type: text, help: "that user's password" },
+} as const;
+
 export const serveSettings = defineSettings({
   port: { flag: '--port <port>', env: 'JAKAMO_PORT', yaml: 'port', type: port, default: 8080, help: 'port to listen on, 0 = a free one' },
   host: { flag: '--host <host>', env: 'JAKAMO_HOST', yaml: 'host', type: text, default: '127.0.0.1', help: 'address to listen on' },
@@ -266,16 +280,7 @@ export const serveSettings = defineSettings({
     type: list(text, { atLeastOne: 'key' }),
     help: 'the API keys Jakamo may send, comma-separated, two during a rotation',
   },
-  appKey: {
-    env: 'OPENBOM_APP_KEY',
-    secret: true,
-    fingerprint: true,
-    required: true,
-    type: text,
-    help: 'the OpenBOM developer application key',
-  },
-  username: { env: 'OPENBOM_USERNAME', secret: true, required: true, type: text, help: 'the OpenBOM user the adapter logs in as' },
-  password: { env: 'OPENBOM_PASSWORD', secret: true, required: true, type: text, help: "that user's password" },
+  ...OPENBOM_CREDENTIAL_SETTINGS,
 });
 
 type ServeSpecs = typeof serveSettings.specs;

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { OPENBOM_CREDENTIAL_SETTINGS } from '../adapter/config.js';
 import { summarizeFixture } from '../fixtures/command.js';
 import { loadFixtureFile } from '../fixtures/load.js';
 import { UsageError } from '../shared/cli-support.js';
@@ -55,16 +56,7 @@ export const snapshotSettings = defineSettings({
     default: false,
     help: 'continue an interrupted snapshot in --out without fetching again what it holds',
   },
-  appKey: {
-    env: 'OPENBOM_APP_KEY',
-    secret: true,
-    fingerprint: true,
-    required: true,
-    type: text,
-    help: 'the OpenBOM developer application key',
-  },
-  username: { env: 'OPENBOM_USERNAME', secret: true, required: true, type: text, help: 'the OpenBOM user to copy the account of' },
-  password: { env: 'OPENBOM_PASSWORD', secret: true, required: true, type: text, help: "that user's password" },
+  ...OPENBOM_CREDENTIAL_SETTINGS,
 });
 
 /** `jakamo-kit fixtures snapshot`: an OpenBOM account as a fixture the mock serves offline. */
