@@ -3,8 +3,7 @@ import { parse as parseContentDisposition } from 'content-disposition';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
 import { createAdapterApp, type AdapterAppConfig } from '../../src/adapter/app.js';
-import { createOpenBomClient } from '../../src/adapter/openbom/index.js';
-import { API_ORIGIN, APP_KEY, createFakeOpenBom, PASSWORD, USERNAME } from './support/fake-openbom.js';
+import { API_ORIGIN, APP_KEY, clientOfFake, createFakeOpenBom, PASSWORD, USERNAME } from './support/fake-openbom.js';
 
 const KEY = 'jakamo-key-current-0001';
 const OLD_KEY = 'jakamo-key-previous-0002';
@@ -14,19 +13,7 @@ function setup(overrides: Partial<AdapterAppConfig> = {}) {
   const fake = createFakeOpenBom();
   const clock = new ManualClock();
   const logger = createMemoryLogger();
-  const openbom = createOpenBomClient({
-    baseUrl: API_ORIGIN,
-    appKey: APP_KEY,
-    username: USERNAME,
-    password: PASSWORD,
-    fetch: (input, init) => fake.fetch(input, init),
-    clock,
-    requestsPerSecond: 1000,
-    timeoutMs: 1000,
-    maxRetries: 1,
-    logger,
-    sleep: async () => {},
-  });
+  const openbom = clientOfFake(fake, { clock, maxRetries: 1, logger });
   const config: AdapterAppConfig = {
     publicBaseUrl: BASE,
     apiKeyHeader: 'X-API-KEY',

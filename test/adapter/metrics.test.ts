@@ -6,11 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { createAdapterApp, type AdapterAppConfig } from '../../src/adapter/app.js';
 import { createDocumentService } from '../../src/adapter/documents.js';
 import { createAdapterMetrics, createMetricsApp } from '../../src/adapter/metrics.js';
-import { createOpenBomClient } from '../../src/adapter/openbom/index.js';
 import { createMemoryState } from '../../src/adapter/state/index.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
-import { API_ORIGIN, APP_KEY, createFakeOpenBom, PASSWORD, USERNAME } from './support/fake-openbom.js';
+import { API_ORIGIN, APP_KEY, clientOfFake, createFakeOpenBom, PASSWORD, USERNAME } from './support/fake-openbom.js';
 
 const KEY = 'jakamo-key-metrics-0001';
 
@@ -72,21 +71,7 @@ function setup() {
   const state = createMemoryState();
   // The gauge reads the document service, built below with this telemetry (the closure runs at scrape time).
   const { telemetry, registry } = createAdapterMetrics({ indexAgeSeconds: () => documents.indexStatus().ageSeconds });
-  const openbom = createOpenBomClient({
-    baseUrl: API_ORIGIN,
-    appKey: APP_KEY,
-    username: USERNAME,
-    password: PASSWORD,
-    fetch: (input, init) => fake.fetch(input, init),
-    clock,
-    requestsPerSecond: 1000,
-    timeoutMs: 1000,
-    maxRetries: 2,
-    state,
-    telemetry,
-    sleep: async () => {},
-    random: () => 0,
-  });
+  const openbom = clientOfFake(fake, { clock, maxRetries: 2, state, telemetry, random: () => 0 });
   const config: AdapterAppConfig = {
     publicBaseUrl: 'https://adapter.example.com',
     apiKeyHeader: 'X-API-KEY',

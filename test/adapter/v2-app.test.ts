@@ -5,11 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createAdapterApp, type AdapterAppConfig } from '../../src/adapter/app.js';
-import { createOpenBomClient } from '../../src/adapter/openbom/index.js';
 import { createMemoryStore, type SupplierDocumentStore } from '../../src/adapter/supplier-documents/index.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
 import { expectValid, loadSpec } from '../support/openapi.js';
-import { API_ORIGIN, APP_KEY, createFakeOpenBom, PASSWORD, USERNAME } from './support/fake-openbom.js';
+import { API_ORIGIN, clientOfFake, createFakeOpenBom } from './support/fake-openbom.js';
 
 const spec = loadSpec('spec/jakamo-file-callback.yaml');
 const KEY = 'v2-app-key-current-0001';
@@ -24,17 +23,7 @@ function setup({
 }: { store?: SupplierDocumentStore | null; config?: Partial<AdapterAppConfig> } = {}) {
   const fake = createFakeOpenBom();
   const logger = createMemoryLogger();
-  const openbom = createOpenBomClient({
-    baseUrl: API_ORIGIN,
-    appKey: APP_KEY,
-    username: USERNAME,
-    password: PASSWORD,
-    fetch: (input, init) => fake.fetch(input, init),
-    requestsPerSecond: 1000,
-    timeoutMs: 1000,
-    maxRetries: 0,
-    sleep: async () => {},
-  });
+  const openbom = clientOfFake(fake);
   const app = createAdapterApp({
     config: {
       publicBaseUrl: BASE,

@@ -6,11 +6,21 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAdapterApp, type AdapterAppConfig } from '../../src/adapter/app.js';
 import { createDocumentService, type DocumentService } from '../../src/adapter/documents.js';
-import { createOpenBomClient, type OpenBomClient, type RequestOptions } from '../../src/adapter/openbom/index.js';
+import type { OpenBomClient, RequestOptions } from '../../src/adapter/openbom/index.js';
 import { createMemoryState } from '../../src/adapter/state/index.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
-import { API_ORIGIN, APP_KEY, COLUMNS, createFakeOpenBom, DOC_1, fileUrl, PASSWORD, USERNAME } from './support/fake-openbom.js';
+import {
+  API_ORIGIN,
+  APP_KEY,
+  COLUMNS,
+  clientOfFake,
+  createFakeOpenBom,
+  DOC_1,
+  fileUrl,
+  PASSWORD,
+  USERNAME,
+} from './support/fake-openbom.js';
 
 const KEY = 'jakamo-key-warm-0001';
 const TTL_SECONDS = 60;
@@ -45,20 +55,7 @@ function setup({ password = PASSWORD, appKey = APP_KEY, state = createMemoryStat
   const fake = createFakeOpenBom();
   const clock = new ManualClock();
   const logger = createMemoryLogger();
-  const client = createOpenBomClient({
-    baseUrl: API_ORIGIN,
-    appKey,
-    username: USERNAME,
-    password,
-    fetch: (input, init) => fake.fetch(input, init),
-    clock,
-    requestsPerSecond: 1000,
-    timeoutMs: 1000,
-    maxRetries: 0,
-    logger,
-    state,
-    sleep: async () => {},
-  });
+  const client = clientOfFake(fake, { appKey, password, clock, logger, state });
   // Records the priority each call was sent with.
   const priorities: Array<[string, string]> = [];
   const record =

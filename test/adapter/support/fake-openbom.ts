@@ -4,6 +4,7 @@
  * `fetch` routes by origin: the API at API_ORIGIN, presigned files at STORAGE_ORIGIN. Every call is recorded.
  */
 import { Hono } from 'hono';
+import { createOpenBomClient, type OpenBomClient, type OpenBomClientOptions } from '../../../src/adapter/openbom/index.js';
 
 export const API_ORIGIN = 'https://openbom.test';
 export const STORAGE_ORIGIN = 'https://storage.test';
@@ -166,4 +167,24 @@ export function createFakeOpenBom(): FakeOpenBom {
     },
   };
   return fake;
+}
+
+/**
+ * The real OpenBOM client talking to `fake`, with the fake's credentials, no waiting (sleep resolves at once) and a
+ * budget that never holds a unit test back; `options` override any of it.
+ */
+export function clientOfFake(fake: FakeOpenBom, options: Partial<OpenBomClientOptions> = {}): OpenBomClient {
+  return createOpenBomClient({
+    baseUrl: API_ORIGIN,
+    appKey: APP_KEY,
+    username: USERNAME,
+    password: PASSWORD,
+    // Late-bound so a test can wrap fake.fetch after the client exists.
+    fetch: (input, init) => fake.fetch(input, init),
+    requestsPerSecond: 1000,
+    timeoutMs: 1000,
+    maxRetries: 0,
+    sleep: async () => {},
+    ...options,
+  });
 }
