@@ -2,6 +2,7 @@
  * Every request the suite sends goes through here: a per-request timeout, no automatic redirects,
  * a cap on requests in flight, bounded body reads, and a record of what was sent and received.
  */
+import { describeTlsFailure } from '../src/shared/tls-errors.js';
 import type { RecordedRequest } from './types.js';
 
 /** Which credentials a request carries: the configured key, none, or a deliberately wrong one. */
@@ -42,7 +43,7 @@ export interface Exchange {
   response?: ReceivedResponse;
   /** Why no response arrived (refused, DNS, timeout …). */
   error?: string;
-  /** The system error code behind `error`, e.g. ECONNREFUSED. */
+  /** The system error code behind `error`, e.g. ECONNREFUSED; TLS for any TLS failure (no TLS, an untrusted certificate …). */
   errorCode?: string;
   /** From sending the request to the end of the body read (queueing excluded). */
   durationMs: number;
@@ -96,7 +97,7 @@ async function exchange(options: HttpClientOptions, request: ExchangeRequest): P
       durationMs: performance.now() - started,
     };
   } catch (error) {
-    const failure = describeFailure(error, options.timeoutMs);
+    const failure = describeFailure(error, options.timeoutMs, request.url);
     return { request: recorded, ...failure, durationMs: performance.now() - started };
   }
 }
@@ -166,17 +167,19 @@ const READABLE_CODES: Record<string, string> = {
  * Failures that mean nothing answers HTTP at the address: the suite cannot run (exit 2). Anything else happened after
  * a server answered (a reset, a cut or undecodable body, malformed framing, a timeout) and fails the check that asked.
  */
-const UNREACHABLE =
-  /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EAI_NONAME|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|ENOENT)$|CERT|SSL|TLS|UNABLE_TO_VERIFY|SELF_SIGNED/;
+const UNREACHABLE = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EAI_NONAME|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|ENOENT|TLS)$/;
 
 export function isUnreachable(exchange: Exchange): boolean {
   return !exchange.response && exchange.errorCode !== undefined && UNREACHABLE.test(exchange.errorCode);
 }
 
-function describeFailure(error: unknown, timeoutMs: number): { error: string; errorCode?: string } {
+function describeFailure(error: unknown, timeoutMs: number, url: string): { error: string; errorCode?: string } {
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return { error: `no complete answer within ${timeoutMs} ms`, errorCode: 'TIMEOUT' };
   }
+  // In plain words, never OpenSSL's text; on the first request it means the suite cannot run (UNREACHABLE).
+  const tls = describeTlsFailure(error, url);
+  if (tls) return { error: `the server ${tls}`, errorCode: 'TLS' };
   // fetch wraps the system error in `cause`; an error while reading the body arrives unwrapped.
   type SystemError = { code?: string; message?: string; errors?: Array<{ code?: string }> };
   const unwrapped = error as SystemError;

@@ -1,5 +1,6 @@
 /** Options as the caller gives them → validated settings with defaults. Anything that makes a run impossible is a CannotRunError. */
 import { randomBytes } from 'node:crypto';
+import { headerName, SettingValueError, type SettingType } from '../src/shared/settings.js';
 import type { ConformanceOptions } from './types.js';
 
 /** The suite cannot run at all (bad options, nothing listening, DNS failure): one clear line, exit code 2. */
@@ -37,14 +38,11 @@ export const DEFAULT_API_KEY_HEADER = 'X-API-KEY';
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_LATENCY_BUDGET_MS = 2_000;
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 export function resolveSettings(options: ConformanceOptions): Settings {
   const baseUrl = normaliseBaseUrl(options.baseUrl);
-  if (!options.apiKey) throw new CannotRunError('an API key is required (--api-key or JAKAMO_API_KEY)');
+  if (!options.apiKey) throw new CannotRunError('an API key is required (JAKAMO_API_KEY)');
   if (!options.material) throw new CannotRunError('a material (item number) with files is required (--material)');
-  const apiKeyHeader = options.apiKeyHeader ?? DEFAULT_API_KEY_HEADER;
-  if (!HEADER_NAME.test(apiKeyHeader)) throw new CannotRunError(`"${apiKeyHeader}" is not a valid HTTP header name`);
+  const apiKeyHeader = valid(headerName, options.apiKeyHeader ?? DEFAULT_API_KEY_HEADER, 'the API key header');
   if (options.otherRevision !== undefined && options.otherRevision === (options.revision ?? '')) {
     throw new CannotRunError('the other revision must differ from the revision');
   }
@@ -61,17 +59,15 @@ export function resolveSettings(options: ConformanceOptions): Settings {
     strict: options.strict ?? false,
     timeoutMs: positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeout'),
     latencyBudgetMs: positive(options.latencyBudgetMs, DEFAULT_LATENCY_BUDGET_MS, 'latency budget'),
-    allowedLinkOrigins: (options.allowLinkOrigins ?? []).map(linkOrigin),
+    allowedLinkOrigins: (options.allowLinkOrigins ?? []).map((origin, index) => valid(linkOrigin, origin, `allowLinkOrigins[${index}]`)),
     ...(options.v2 ? { v2: v2Settings(options.supplier) } : {}),
   };
 }
 
 function v2Settings(supplier: string | undefined): V2Settings {
   if (!supplier) throw new CannotRunError('the v2 checks need a supplier id to create test documents under (--supplier)');
-  // The v2 contract's `supplier-id` is a path segment; one that cannot be one would test the URL, not the server.
-  if (/[\s/?#%]/.test(supplier)) throw new CannotRunError(`"${supplier}" is not usable as a supplier id (no spaces, /, ?, # or %)`);
   return {
-    supplier,
+    supplier: valid(supplierId, supplier, 'the supplier id'),
     unknownSupplier: `JKCHECK-${randomBytes(6).toString('hex')}-NOSUCHSUPPLIER`,
     runMarker: `jkcheck-${randomBytes(4).toString('hex')}`,
   };
@@ -85,25 +81,43 @@ function normaliseBaseUrl(raw: string): string {
     throw new CannotRunError(`"${raw}" is not a valid URL (expected e.g. https://plm.example.com/api/v1)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CannotRunError(`"${raw}" is not an http:// or https:// URL`);
-  if (url.username || url.password) throw new CannotRunError('the base URL must not contain credentials; pass the API key with --api-key');
+  if (url.username || url.password)
+    throw new CannotRunError('the base URL must not contain credentials; the API key goes in JAKAMO_API_KEY');
   if (url.search || url.hash) throw new CannotRunError(`the base URL must not have a query or fragment: "${raw}"`);
   return url.href.replace(/\/+$/, '');
 }
 
-/** `https://files.example.com` (scheme, host and port; nothing else). */
-function linkOrigin(raw: string): string {
-  let url: URL;
+/** `https://files.example.com` (scheme, host and port; nothing else). The `check` command reads it with the same type. */
+export const linkOrigin: SettingType<string> = {
+  expected: 'an http or https origin, e.g. https://files.example.com',
+  parse(raw) {
+    const url = URL.canParse(raw.trim()) ? new URL(raw.trim()) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new SettingValueError(`must be ${linkOrigin.expected}`);
+    if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+      throw new SettingValueError(`must be an origin only (scheme, host and port), e.g. ${url.origin}`);
+    }
+    return url.origin;
+  },
+};
+
+/** The v2 contract's `supplier-id` is a path segment; one that cannot be one would test the URL, not the server. */
+export const supplierId: SettingType<string> = {
+  expected: 'a supplier id without spaces, /, ?, # or %',
+  parse(raw) {
+    const id = raw.trim();
+    if (id === '' || /[\s/?#%]/.test(id)) throw new SettingValueError('must be a path segment: not empty, no spaces, /, ?, # or %');
+    return id;
+  },
+};
+
+/** A value checked by the type `check` reads it with; a bad one cannot run, named as `what` (never repeated: it might carry a credential). */
+function valid<T>(type: SettingType<T>, raw: string, what: string): T {
   try {
-    url = new URL(raw);
-  } catch {
-    throw new CannotRunError(`--allow-link-origin "${raw}" is not a URL (expected e.g. https://files.example.com)`);
+    return type.parse(raw, 'flag');
+  } catch (error) {
+    if (error instanceof SettingValueError) throw new CannotRunError(`${what}: ${error.message}`);
+    throw error;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new CannotRunError(`--allow-link-origin "${raw}" is not an http:// or https:// origin`);
-  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new CannotRunError(`--allow-link-origin "${raw}" must be an origin only (scheme, host and port), e.g. ${url.origin}`);
-  }
-  return url.origin;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

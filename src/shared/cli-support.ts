@@ -1,14 +1,6 @@
-import { InvalidArgumentError } from 'commander';
-
 /** A problem with how the kit was invoked or configured: one line on stderr, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
-}
-
-/** For `check` until it reads its flags through a settings table (src/shared/settings.ts) like the other commands. */
-export function parsePositiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) === 0) throw new InvalidArgumentError('must be a whole number above 0');
-  return Number(value);
 }
 
 /**

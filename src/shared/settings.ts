@@ -29,7 +29,11 @@ export class SettingValueError extends Error {
 /** Everything wrong with the settings of a run, in one line (exit 2, as every usage error). */
 export class SettingsError extends UsageError {
   override name = 'SettingsError';
-  constructor(readonly problems: readonly string[]) {
+  constructor(
+    readonly problems: readonly string[],
+    /** The settings that did resolve, for a command that still reports why it cannot run (check's --output file). */
+    readonly resolved: Readonly<Record<string, unknown>> = {},
+  ) {
     super(problems.join('; '));
   }
 }
@@ -46,6 +50,8 @@ export interface SettingType<T> {
   fromYaml?(value: unknown): T;
   /** How a value is shown in help and describe(); default: String(value). */
   format?(value: T): string;
+  /** A flag given again adds to the value instead of replacing it (lists: `--x a --x b` is `a,b`). */
+  readonly repeatable?: boolean;
 }
 
 export interface SettingSpec<T> {
@@ -129,6 +135,9 @@ export function defineSettings<const S extends Record<string, AnySpec>>(specs: S
         // commander renders "(default: …, env: …)"; the value it stores as default is never used (see flagsFrom).
         if (shownDefault !== undefined) option.default(spec.default ?? null, shownDefault);
         if (spec.env) option.env(spec.env);
+        // The first occurrence finds commander's default (never a string here), a later one the text so far.
+        if (spec.type.repeatable)
+          option.argParser((value: string, previous: unknown) => (typeof previous === 'string' ? `${previous},${value}` : value));
         if (spec.required) required.add(option);
         command.addOption(option);
       }
@@ -181,7 +190,11 @@ export function defineSettings<const S extends Record<string, AnySpec>>(specs: S
         }
       }
       if (missing.length > 0) problems.unshift(missingProblem(missing));
-      if (problems.length > 0) throw new SettingsError(problems);
+      if (problems.length > 0) {
+        // Without the secrets: an error object may end up printed whole.
+        const resolved = Object.fromEntries(Object.entries(values).filter(([name]) => !specs[name]?.secret));
+        throw new SettingsError(problems, resolved);
+      }
       return values as SettingValues<S>;
     },
     describe(values) {
@@ -413,6 +426,15 @@ export function url({ protocols = ['http:', 'https:'], base = false }: { protoco
   return type;
 }
 
+/** An HTTP header name, a token (RFC 9110): anything else could never arrive on a request. */
+export const headerName: SettingType<string> = {
+  expected: 'an HTTP header name',
+  parse(value) {
+    const name = value.trim();
+    return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) ? name : invalid(headerName);
+  },
+};
+
 /** One of a few words. */
 export function choice<const T extends string>(choices: readonly T[]): SettingType<T> {
   const type: SettingType<T> = {
@@ -434,6 +456,7 @@ export function list<T>(item: SettingType<T>, { atLeastOne }: { atLeastOne?: str
     return values;
   };
   const type: SettingType<T[]> = {
+    repeatable: true,
     expected: `a comma-separated list of ${item.expected.replace(/^an? /, '')}s`,
     parse(value, source) {
       return nonEmpty(

@@ -1,11 +1,31 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
-import { createOpenBomClient, createTransport, OpenBomError, parseRetryAfter, UnsafeFileUrlError, type OpenBomClientOptions } from '../../src/adapter/openbom/index.js';
+import {
+  createOpenBomClient,
+  createTransport,
+  OpenBomError,
+  parseRetryAfter,
+  UnsafeFileUrlError,
+  type OpenBomClientOptions,
+} from '../../src/adapter/openbom/index.js';
 import { redirectUsableUntil, storageUrlExpiry } from '../../src/adapter/openbom/storage-urls.js';
 import { createMemoryState } from '../../src/adapter/state/memory-state.js';
 import type { AdapterTelemetry } from '../../src/adapter/telemetry.js';
-import { API_ORIGIN, APP_KEY, createFakeOpenBom, DOC_1, fileUrl, PASSWORD, STORAGE_ORIGIN, USERNAME, type FakeOpenBom } from './support/fake-openbom.js';
+import {
+  API_ORIGIN,
+  APP_KEY,
+  createFakeOpenBom,
+  DOC_1,
+  fileUrl,
+  PASSWORD,
+  STORAGE_ORIGIN,
+  USERNAME,
+  type FakeOpenBom,
+} from './support/fake-openbom.js';
 
 /** Telemetry that records every call, as `name endpoint value…`. */
 function recordingTelemetry(): AdapterTelemetry & { events: string[] } {
@@ -106,10 +126,10 @@ describe('OpenBOM client: rate limit and retries', () => {
     const { fake, client, clock } = setup({ requestsPerSecond: 5 });
     const startedAt: number[] = [];
     const inner = fake.fetch;
-    fake.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    fake.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
       startedAt.push(clock.now());
       return inner(input, init);
-    });
+    };
     await Promise.all(Array.from({ length: 16 }, () => client.listCatalogs()));
     expect(startedAt).toHaveLength(17); // one login + 16 listings
     for (let i = 5; i < startedAt.length; i++) expect(startedAt[i]! - startedAt[i - 5]!).toBeGreaterThanOrEqual(1050);
@@ -122,7 +142,10 @@ describe('OpenBOM client: rate limit and retries', () => {
     let limited = 2;
     fake.intercept = (request) =>
       request.url.endsWith('/catalogs') && limited-- > 0
-        ? Response.json({ error: 'Too many requests. The limit is 5 requests per second.' }, { status: 429, headers: { 'Retry-After': '2' } })
+        ? Response.json(
+            { error: 'Too many requests. The limit is 5 requests per second.' },
+            { status: 429, headers: { 'Retry-After': '2' } },
+          )
         : undefined;
     await expect(client.listCatalogs()).resolves.toHaveLength(2);
     expect(sleeps.filter((ms) => ms >= 2000)).toHaveLength(2);
@@ -132,14 +155,17 @@ describe('OpenBOM client: rate limit and retries', () => {
   it('gives up at once when Retry-After asks for longer than a caller would wait', async () => {
     const { fake, client, sleeps } = setup();
     fake.intercept = (request) =>
-      request.url.endsWith('/catalogs') ? Response.json({ error: 'Too many requests.' }, { status: 429, headers: { 'Retry-After': '3600' } }) : undefined;
+      request.url.endsWith('/catalogs')
+        ? Response.json({ error: 'Too many requests.' }, { status: 429, headers: { 'Retry-After': '3600' } })
+        : undefined;
     await expect(client.listCatalogs()).rejects.toMatchObject({ status: 429 });
     expect(sleeps).toEqual([]);
   });
 
   it('retries 5xx with exponential backoff and gives up with OpenBomError after the budget', async () => {
     const { fake, client, sleeps } = setup({ maxRetries: 3 });
-    fake.intercept = (request) => (request.url.endsWith('/catalogs') ? Response.json({ error: 'Something went wrong.' }, { status: 500 }) : undefined);
+    fake.intercept = (request) =>
+      request.url.endsWith('/catalogs') ? Response.json({ error: 'Something went wrong.' }, { status: 500 }) : undefined;
     const failure = await client.listCatalogs().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenBomError);
     expect((failure as OpenBomError).message).toContain('after 4 attempts');
@@ -150,7 +176,8 @@ describe('OpenBOM client: rate limit and retries', () => {
 
   it('does not retry a 4xx answer', async () => {
     const { fake, client } = setup();
-    fake.intercept = (request) => (request.url.includes('/catalog/') ? Response.json({ error: 'Part not found.' }, { status: 404 }) : undefined);
+    fake.intercept = (request) =>
+      request.url.includes('/catalog/') ? Response.json({ error: 'Part not found.' }, { status: 404 }) : undefined;
     await expect(client.getCatalog('nope')).rejects.toMatchObject({ status: 404 });
     expect(paths(fake).filter((p) => p.startsWith('GET /catalog/'))).toHaveLength(1);
   });
@@ -255,7 +282,8 @@ describe('OpenBOM client: abandoned calls', () => {
         return new Promise(() => {});
       },
     });
-    fake.intercept = (request) => (request.url.endsWith('/catalogs') ? Response.json({ error: 'Something went wrong.' }, { status: 503 }) : undefined);
+    fake.intercept = (request) =>
+      request.url.endsWith('/catalogs') ? Response.json({ error: 'Something went wrong.' }, { status: 503 }) : undefined;
     await expect(client.listCatalogs({ signal: gaveUp.signal })).rejects.toThrow(/gave up/);
     expect(paths(fake).filter((p) => p === 'GET /catalogs')).toHaveLength(1);
   });
@@ -392,7 +420,8 @@ describe('OpenBOM client: storage redirects reused', () => {
     const { fake, client } = setup();
     await read(await client.openFile(drawing));
     let refusals = 1;
-    fake.intercept = (request) => (request.url.startsWith(STORAGE_ORIGIN) && refusals-- > 0 ? new Response('AccessDenied', { status: 403 }) : undefined);
+    fake.intercept = (request) =>
+      request.url.startsWith(STORAGE_ORIGIN) && refusals-- > 0 ? new Response('AccessDenied', { status: 403 }) : undefined;
     expect(await read(await client.openFile(drawing))).toBe('%PDF drawing 120');
     expect(documentCalls(fake)).toBe(2);
     // The fresh one is reused in turn.
@@ -439,7 +468,8 @@ describe('OpenBOM client: where a redirect may lead', () => {
     ['something that is not a URL', 'http://[::1'],
   ])('refuses OpenBOM redirecting to %s: an OpenBomError, nothing fetched', async (_, location) => {
     const { fake, client, logger } = setup();
-    fake.intercept = (request) => (request.url.includes('/document/') ? new Response(null, { status: 302, headers: { Location: location } }) : undefined);
+    fake.intercept = (request) =>
+      request.url.includes('/document/') ? new Response(null, { status: 302, headers: { Location: location } }) : undefined;
     await expect(client.openFile(drawing)).rejects.toThrow(OpenBomError);
     expect(fake.calls.filter((call) => !call.url.startsWith(API_ORIGIN))).toEqual([]);
     expect(logger.lines.join('\n')).not.toContain('root:x');
@@ -450,14 +480,19 @@ describe('OpenBOM client: where a redirect may lead', () => {
     const httpOrigin = 'http://openbom.test';
     const inner = fake.fetch;
     // The http OpenBOM: the same fake, reached over http; its storage over http too.
-    fake.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    fake.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
       const url = String(input instanceof Request ? input.url : input);
       if (url.startsWith(httpOrigin)) return inner(url.replace(httpOrigin, API_ORIGIN), init);
       if (url.startsWith('http://storage.test')) return inner(url.replace('http://', 'https://'), init);
       return inner(input, init);
-    });
+    };
     fake.intercept = (request) =>
-      request.url.includes('/document/') ? new Response(null, { status: 302, headers: { Location: `http://storage.test/bucket/${encodeURIComponent(`${DOC_1}/drawing-120.pdf`)}` } }) : undefined;
+      request.url.includes('/document/')
+        ? new Response(null, {
+            status: 302,
+            headers: { Location: `http://storage.test/bucket/${encodeURIComponent(`${DOC_1}/drawing-120.pdf`)}` },
+          })
+        : undefined;
     const file = await client.openFile(`http://openbom.test/document/${DOC_1}/image?filename=drawing-120.pdf`);
     expect(await new Response(file.body).text()).toBe('%PDF drawing 120');
   });
@@ -465,7 +500,9 @@ describe('OpenBOM client: where a redirect may lead', () => {
   it('never follows the storage host redirecting to another origin (a loopback admin page), and fetches nothing there', async () => {
     const { fake, client } = setup();
     fake.intercept = (request) =>
-      request.url.startsWith(STORAGE_ORIGIN) ? new Response(null, { status: 302, headers: { Location: 'http://127.0.0.1:6379/admin' } }) : undefined;
+      request.url.startsWith(STORAGE_ORIGIN)
+        ? new Response(null, { status: 302, headers: { Location: 'http://127.0.0.1:6379/admin' } })
+        : undefined;
     await expect(client.openFile(drawing)).rejects.toThrow(/another origin/);
     expect(fake.calls.filter((call) => call.url.includes('127.0.0.1'))).toEqual([]);
   });
@@ -475,7 +512,10 @@ describe('OpenBOM client: where a redirect may lead', () => {
     let moved = 1;
     fake.intercept = (request) =>
       request.url.startsWith(STORAGE_ORIGIN) && moved-- > 0
-        ? new Response(null, { status: 307, headers: { Location: `/bucket/${encodeURIComponent(`${DOC_1}/drawing-120.pdf`)}?signature=moved` } })
+        ? new Response(null, {
+            status: 307,
+            headers: { Location: `/bucket/${encodeURIComponent(`${DOC_1}/drawing-120.pdf`)}?signature=moved` },
+          })
         : undefined;
     const file = await client.openFile(drawing);
     expect(await new Response(file.body).text()).toBe('%PDF drawing 120');
@@ -486,7 +526,11 @@ describe('OpenBOM client: where a redirect may lead', () => {
 describe('storage URL validity', () => {
   const at = Date.UTC(2026, 11, 7, 3, 15, 0);
   it.each([
-    ['S3 SigV4', 'https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261207T031500Z&X-Amz-Expires=900&X-Amz-Signature=x', at + 900_000],
+    [
+      'S3 SigV4',
+      'https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261207T031500Z&X-Amz-Expires=900&X-Amz-Signature=x',
+      at + 900_000,
+    ],
     ['S3 SigV4, lower-case names', 'https://b.s3.amazonaws.com/k?x-amz-date=20261207T031500Z&x-amz-expires=60', at + 60_000],
     ['GCS V4', 'https://storage.googleapis.com/b/k?X-Goog-Date=20261207T031500Z&X-Goog-Expires=600&X-Goog-Signature=x', at + 600_000],
     ['S3 SigV2 / CloudFront / the mock', `https://b.s3.amazonaws.com/k?Expires=${at / 1000 + 120}&Signature=x`, at + 120_000],
@@ -504,5 +548,72 @@ describe('storage URL validity', () => {
     expect(redirectUsableUntil(s3(86_400), at)).toBe(at + 300_000);
     expect(redirectUsableUntil(new URL('https://b/k?sig=x'), at)).toBe(at + 30_000);
     expect(redirectUsableUntil(s3(60), at + 61_000)).toBeLessThanOrEqual(at + 61_000);
+  });
+});
+
+/** A self-signed certificate for 127.0.0.1 (valid to 2126), for a TLS server no machine trusts. Test-only key. */
+const UNTRUSTED_TLS = {
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBjzCCATagAwIBAgIURUNnEOR7nenYHes3jASJW0DdVcgwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwNzAzNTM1M1oYDzIxMjYxMTEz
+MDM1MzUzWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAATy1FYz0m+MmRXhVPqegslvGvSYj8DlJ63INXugmW5sNsvSbLfH9bQ9
+zCNzM2qXu9dzYyAttrnAQgHSbatPd/dro2QwYjAdBgNVHQ4EFgQUCjiJvfEs01ee
+NhZ9RnVBbbMXOTAwHwYDVR0jBBgwFoAUCjiJvfEs01eeNhZ9RnVBbbMXOTAwDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0cAMEQC
+IA3yRGhym2AneoSZa4QsZV6J3gtilCL9FmDRw8ncuBuuAiAOZrXqd3Idq3IEK4kA
+O/tUjfNUi2cUJjJJYQBj9zVKwA==
+-----END CERTIFICATE-----
+`,
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgg3LPAqurxKShipK6
+FkkkQtpE0M1zqtzpihXMgb1WdsyhRANCAATy1FYz0m+MmRXhVPqegslvGvSYj8Dl
+J63INXugmW5sNsvSbLfH9bQ9zCNzM2qXu9dzYyAttrnAQgHSbatPd/dr
+-----END PRIVATE KEY-----
+`,
+};
+
+describe('OpenBOM client: a TLS failure is a misconfiguration, not a blip', () => {
+  /** A server on 127.0.0.1 counting its connections; closed after `use`. */
+  async function onSocket(server: HttpServer | HttpsServer, use: (origin: string, connections: () => number) => Promise<void>) {
+    let connections = 0;
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await use(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, () => connections);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  it.each([
+    [
+      'a plain-HTTP server reached with https://',
+      () => createHttpServer((_, response) => response.end('{}')),
+      (origin: string) => `does not speak TLS: try ${origin.replace('https:', 'http:')}`,
+    ],
+    [
+      'a self-signed certificate',
+      () => createHttpsServer(UNTRUSTED_TLS, (_, response) => response.end('{}')),
+      () => 'has a certificate that is not trusted (self-signed)',
+    ],
+  ])('%s fails at once, without retries, in one readable line', async (_name, server, cause) => {
+    await onSocket(server(), async (origin, connections) => {
+      const telemetry = recordingTelemetry();
+      const { client, sleeps, logger } = setup({ baseUrl: origin, fetch: globalThis.fetch, maxRetries: 3, telemetry });
+      const error = await client.listCatalogs().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(OpenBomError);
+      expect((error as OpenBomError).message).toBe(`OpenBOM at ${origin} ${cause(origin)}`);
+      expect((error as OpenBomError).status).toBeUndefined();
+      expect((error as Error).message).not.toMatch(/SSL|routines|openssl|\n/i);
+      expect(sleeps).toEqual([]); // no backoff
+      expect(connections()).toBe(1);
+      expect(telemetry.events.filter((event) => event.startsWith('retry'))).toEqual([]);
+      expect(logger.lines.join('')).not.toContain('openbom retry');
+    });
   });
 });

@@ -3,7 +3,7 @@
  * one style), the environment and the YAML file with the precedence flag > environment > file > default, and every
  * problem of a run is one line with exit 2 — checked on the built CLI for each command.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkSettings, registerCheckCommand } from '../../conformance/command.js';
 import { registerServeCommand } from '../../src/adapter/command.js';
 import { serveSettings } from '../../src/adapter/config.js';
 import { demoSettings, registerDemoCommand } from '../../src/demo/command.js';
@@ -19,6 +20,7 @@ import { generateSettings, registerFixturesCommand } from '../../src/fixtures/co
 import { mockSettings, registerMockCommand } from '../../src/mock/command.js';
 import { boolean, type SettingSpec, type SettingsTable } from '../../src/shared/settings.js';
 import { registerSnapshotCommand, snapshotSettings } from '../../src/snapshot/command.js';
+import { runCheckCli } from '../conformance/helpers.js';
 import { REPO_ROOT, runCli, spawnCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jk-cli-settings-'));
@@ -31,7 +33,9 @@ afterAll(() => {
 /** The commands as src/cli.ts wires them, without running anything. */
 function program(): Command {
   const root = new Command('jakamo-kit');
-  for (const register of [registerMockCommand, registerServeCommand, registerFixturesCommand, registerDemoCommand]) register(root);
+  for (const register of [registerMockCommand, registerServeCommand, registerFixturesCommand, registerDemoCommand, registerCheckCommand]) {
+    register(root);
+  }
   registerSnapshotCommand(root.commands.find((command) => command.name() === 'fixtures')!);
   return root;
 }
@@ -47,6 +51,7 @@ const TABLES: Array<[string, AnyTable]> = [
   ['fixtures generate', generateSettings],
   ['fixtures snapshot', snapshotSettings],
   ['serve', serveSettings],
+  ['check', checkSettings],
 ];
 
 /** The default as help shows it: none for a switch (present means on). */
@@ -111,6 +116,10 @@ describe('help comes from the table, in one style', () => {
       expect(shown).not.toMatch(/--(password|app-key|username|api-keys)\b/);
     }
     expect(runCli(['serve', '--help'], { env: env() }).stdout).toContain('  JAKAMO_API_KEYS   the API keys Jakamo may send');
+    const checkHelp = runCli(['check', '--help'], { env: env() }).stdout;
+    expect(checkHelp).toMatch(/\nSecrets, from the environment only:\n {2}JAKAMO_API_KEY {2}the API key Jakamo sends \(required\)\n/);
+    // The deprecated --api-key is still accepted (with a warning) but no longer offered.
+    expect(checkHelp).not.toMatch(/--api-key </);
   });
 });
 
@@ -224,6 +233,93 @@ describe('serve: a TLS mismatch with OpenBOM is one readable line', () => {
   });
 });
 
+describe('check: flag > environment > YAML file > default, on the built CLI', () => {
+  /** A File Callback stand-in on 127.0.0.1 that answers `[]` and records what it was sent. */
+  async function recordingServer() {
+    const requests: Array<{ url: string; headers: Record<string, string | string[] | undefined> }> = [];
+    const server = createHttpServer((request, response) => {
+      requests.push({ url: request.url!, headers: request.headers });
+      response.setHeader('content-type', 'application/json').end('[]');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { requests, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  }
+
+  it('takes each setting from the strongest source that has it; the key never shows', async () => {
+    const server = await recordingServer();
+    try {
+      const output = join(dir, 'check-report.json');
+      const configFile = join(dir, 'check.yaml');
+      writeFileSync(
+        configFile,
+        [`baseUrl: ${server.url}`, 'material: from-the-file', 'apiKeyHeader: X-From-The-File', 'reporter: junit', `output: ${output}`].join(
+          '\n',
+        ),
+      );
+      const key = 'cli-settings-check-key';
+      // Asynchronously: the server answers from this process.
+      const result = await runCheckCli(
+        ['check', '--config', configFile, '--material', 'from-the-flag', '--reporter', 'json', '--only', 'listing.status'],
+        { JAKAMO_API_KEY: key },
+      );
+      expect(result.stderr).toBe('');
+      const listing = server.requests.find((request) => request.url.startsWith('/materials/documents'));
+      expect(listing?.url).toContain('materialId=from-the-flag'); // flag over file
+      expect(listing?.headers['x-from-the-file']).toBe(key); // file over default; the key from the environment
+      const report = readFileSync(output, 'utf8');
+      expect(JSON.parse(report)).toMatchObject({ results: [{ id: 'listing.status' }] }); // flag over file
+      expect(report + result.stdout).not.toContain(key);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a secret put in the file is refused without being repeated, and --output still says why', () => {
+    const configFile = join(dir, 'check-secret.yaml');
+    const output = join(dir, 'check-cannot-run.xml');
+    writeFileSync(configFile, 'baseUrl: http://127.0.0.1:9\napiKey: sk-in-a-file-0123456789\n');
+    const result = runCli(['check', '--config', configFile, '--reporter', 'junit', '--output', output], { env: env() });
+    const problems =
+      'JAKAMO_API_KEY, --material or material in the config file are not set (secrets come from the environment only; see --help); ' +
+      `${configFile}:2:1: unknown setting "apiKey" (a secret: set JAKAMO_API_KEY in the environment)`;
+    expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: `jakamo-kit: ${problems}\n`,
+    });
+    const report = readFileSync(output, 'utf8');
+    expect(report).toMatch(/^<\?xml /);
+    expect(report).toContain('JAKAMO_API_KEY, --material or material in the config file are not set');
+    expect(report + result.stderr).not.toContain('sk-in-a-file');
+  });
+});
+
+describe('check: the command demo prints for users to paste', () => {
+  it('gives the key in the environment and passes when pasted into a shell', async () => {
+    const demo = spawnCli(['demo', '--port', '0'], { env: env() });
+    children.add(demo);
+    const pasted = await new Promise<string>((resolve, reject) => {
+      let next = false;
+      createInterface({ input: demo.stdout! }).on('line', (line) => {
+        if (next) resolve(line.trim());
+        next = line.includes('Check this server against the File Callback contract');
+      });
+      demo.once('exit', (code) => reject(new Error(`demo exited with ${code}`)));
+    });
+    expect(pasted).toMatch(/^JAKAMO_API_KEY=\S+ .* check http:\/\/127\.0\.0\.1:\d+ /);
+    expect(pasted).not.toMatch(/--api-key /);
+    const run = spawn('sh', ['-c', `${pasted} --reporter json`], { cwd: REPO_ROOT, env: env() });
+    children.add(run);
+    let stdout = '';
+    let stderr = '';
+    run.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    run.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => run.once('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(stdout)).toMatchObject({ summary: { failed: 0 } });
+  }, 60_000);
+});
+
 describe('mock: a flag wins over its variable', () => {
   it('--admin-token beats JAKAMO_KIT_ADMIN_TOKEN', async () => {
     const child = spawnCli(['mock', '--port', '0', '--admin-token', 'from-the-flag'], {
@@ -258,6 +354,22 @@ describe('every command: one line, exit 2', () => {
     [['demo', '--port', '65536', '--host', ' '], '--port: must be a port number from 0 to 65535; --host: must not be empty'],
     [['fixtures', 'generate', '--parts', '0'], '--seed is not set; --parts: must be a whole number from 1 to 1000000'],
     [['fixtures', 'validate', ' '], '<file>: must not be empty'],
+    [
+      [
+        'check',
+        'ftp://plm.example.com',
+        '--timeout',
+        '0',
+        '--allow-link-origin',
+        'https://files.example.com/x',
+        '--allow-link-origin',
+        'files',
+      ],
+      'JAKAMO_API_KEY, --material or material in the config file are not set (secrets come from the environment only; see --help); ' +
+        '<base-url>: must be an absolute http or https URL; ' +
+        '--allow-link-origin: must be an origin only (scheme, host and port), e.g. https://files.example.com; ' +
+        '--timeout: must be a whole number above 0',
+    ],
     [
       ['fixtures', 'snapshot', '--out', join(dir, 'snap'), '--files', 'some'],
       '--openbom-url, OPENBOM_APP_KEY, OPENBOM_USERNAME, OPENBOM_PASSWORD are not set (secrets come from the environment only; see --help); --files: must be all, none or a whole number',

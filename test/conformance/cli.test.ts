@@ -3,13 +3,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkSettings } from '../../conformance/command.js';
 import { listen, type RunningServer } from '../../src/shared/server.js';
 import { API_KEY, runCheckCli } from './helpers.js';
 import { MATERIAL, REVISIONS, startReference } from './reference-server.js';
 
 const work = mkdtempSync(join(tmpdir(), 'jk-check-cli-'));
 
-const cli = runCheckCli;
+/** The key comes from the environment, as documented; the deprecated --api-key flag has its own test. */
+const cli = (args: string[], env: Record<string, string> = {}) => runCheckCli(args, { JAKAMO_API_KEY: API_KEY, ...env });
 
 let good: RunningServer;
 let broken: RunningServer;
@@ -36,7 +38,7 @@ const material = ['--material', MATERIAL, '--revision', REVISIONS.latest, '--oth
 // Each test starts the built CLI as a child process: slow on a busy machine, hence the generous timeout.
 describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
   it('exits 0 when every check passes; piped output has no colour', async () => {
-    const run = await cli(['check', good.url, '--api-key', API_KEY, ...material]);
+    const run = await cli(['check', good.url, ...material]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^\d+ passed, 0 failed, 0 warnings, 0 skipped$/m);
@@ -45,14 +47,14 @@ describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
   });
 
   it('exits 1 when a MUST check fails, and says what the Jakamo user sees', async () => {
-    const run = await cli(['check', broken.url, '--api-key', API_KEY, ...material]);
+    const run = await cli(['check', broken.url, ...material]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/FAIL {2}links\.download/);
     expect(run.stdout).toContain('Jakamo user sees: "Could not download file."');
   });
 
   it('exits 2 with one line when nothing is listening', async () => {
-    const run = await cli(['check', nothingListening, '--api-key', API_KEY, ...material]);
+    const run = await cli(['check', nothingListening, ...material]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(
@@ -60,19 +62,41 @@ describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
     );
   });
 
+  it('exits 2 with one plain line when https:// reaches a plain-HTTP server (no OpenSSL text)', async () => {
+    const https = good.url.replace('http:', 'https:');
+    const run = await cli(['check', https, ...material]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`jakamo-kit: cannot run: cannot reach ${https}: the server does not speak TLS: try ${good.url}\n`);
+  });
+
   it('exits 2 naming unknown --only ids', async () => {
-    const run = await cli(['check', good.url, '--api-key', API_KEY, ...material, '--only', 'listing.status,links.nope']);
+    const run = await cli(['check', good.url, ...material, '--only', 'listing.status,links.nope']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^jakamo-kit: cannot run: unknown check id\(s\): links\.nope .*\n$/);
   });
 
-  it('exits 2 for missing or malformed settings', async () => {
-    const noMaterial = await cli(['check', good.url, '--api-key', API_KEY]);
+  it('exits 2 for missing or malformed settings, all named in one line', async () => {
+    const noMaterial = await cli(['check', good.url]);
     expect(noMaterial.code).toBe(2);
-    expect(noMaterial.stderr).toBe('jakamo-kit: check needs --material, an item number that has files\n');
-    const badTimeout = await cli(['check', good.url, '--api-key', API_KEY, ...material, '--timeout', 'soon']);
-    expect(badTimeout.code).toBe(2);
-    expect(badTimeout.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noMaterial.stderr).toBe('jakamo-kit: --material or material in the config file is not set\n');
+    const bad = await cli(['check', good.url, ...material, '--timeout', 'soon', '--reporter', 'xml'], { JAKAMO_API_KEY: '' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'jakamo-kit: JAKAMO_API_KEY is not set (secrets come from the environment only; see --help); ' +
+        '--reporter: must be one of pretty, json, junit, html; --timeout: must be a whole number above 0\n',
+    );
+  });
+
+  it('still accepts the deprecated --api-key, warning in one line that the process list shows it', async () => {
+    const run = await cli(['check', good.url, '--api-key', API_KEY, ...material, '--only', 'listing.status'], {
+      JAKAMO_API_KEY: 'not-the-key',
+    });
+    expect(run.code).toBe(0); // the flag wins over the variable, as every flag does
+    expect(run.stderr).toBe(
+      'jakamo-kit: warning: --api-key shows the key in the process list and shell history; set JAKAMO_API_KEY instead\n',
+    );
+    expect(run.stdout + run.stderr).not.toContain(API_KEY);
   });
 
   it('reads settings from --config and the key from JAKAMO_API_KEY; flags win', async () => {
@@ -81,7 +105,7 @@ describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
       config,
       `baseUrl: ${good.url}\nmaterial: "${MATERIAL}"\nrevision: ${REVISIONS.latest}\notherRevision: ${REVISIONS.older}\nreporter: junit\nonly: [listing.*, auth.*]\n`,
     );
-    const run = await cli(['check', '--config', config, '--reporter', 'json'], { JAKAMO_API_KEY: API_KEY });
+    const run = await cli(['check', '--config', config, '--reporter', 'json']);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.results.map((r: { id: string }) => r.id)).toEqual([
@@ -102,14 +126,20 @@ describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
   it('rejects unknown config settings with one line', async () => {
     const config = join(work, 'typo.yaml');
     writeFileSync(config, 'materal: 55-554354\n');
-    const run = await cli(['check', good.url, '--api-key', API_KEY, '--config', config]);
+    const run = await cli(['check', good.url, '--config', config]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^jakamo-kit: config .*typo\.yaml: unknown setting "materal" \(known: .*\)\n$/);
+    expect(run.stderr).toBe(
+      `jakamo-kit: --material or material in the config file is not set; ${config}:1:1: unknown setting "materal" (known: ${Object.values(
+        checkSettings.specs,
+      )
+        .flatMap((spec) => ('yaml' in spec ? [spec.yaml] : []))
+        .join(', ')})\n`,
+    );
   });
 
   it('writes the report to --output and still summarises on stdout', async () => {
     const output = join(work, 'report.xml');
-    const run = await cli(['check', broken.url, '--api-key', API_KEY, ...material, '--reporter', 'junit', '--output', output]);
+    const run = await cli(['check', broken.url, ...material, '--reporter', 'junit', '--output', output]);
     expect(run.code).toBe(1);
     const xml = readFileSync(output, 'utf8');
     expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="jakamo-kit check" tests="\d+" failures="1"/);
@@ -122,24 +152,24 @@ describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
   it('--allow-link-origin (flag or config) lets links on another origin of yours be downloaded with the key', async () => {
     const other = new URL(elsewhere.url);
     other.hostname = 'localhost';
-    const refused = await cli(['check', elsewhere.url, '--api-key', API_KEY, ...material]);
+    const refused = await cli(['check', elsewhere.url, ...material]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/FAIL {2}links\.same-origin/);
-    const allowed = await cli(['check', elsewhere.url, '--api-key', API_KEY, ...material, '--allow-link-origin', other.origin]);
+    const allowed = await cli(['check', elsewhere.url, ...material, '--allow-link-origin', other.origin]);
     expect(allowed.stdout).toMatch(/^\d+ passed, 0 failed, 0 warnings, 0 skipped$/m);
     expect(allowed.code).toBe(0);
     const config = join(work, 'origins.yaml');
     writeFileSync(config, `allowLinkOrigin: [${other.origin}]\n`);
-    const fromConfig = await cli(['check', elsewhere.url, '--api-key', API_KEY, ...material, '--config', config]);
+    const fromConfig = await cli(['check', elsewhere.url, ...material, '--config', config]);
     expect(fromConfig.code).toBe(0);
-    const bad = await cli(['check', elsewhere.url, '--api-key', API_KEY, ...material, '--allow-link-origin', `${other.origin}/files`]);
+    const bad = await cli(['check', elsewhere.url, ...material, '--allow-link-origin', `${other.origin}/files`]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/must be an origin only \(scheme, host and port\)/);
+    expect(bad.stderr).toBe(`jakamo-kit: --allow-link-origin: must be an origin only (scheme, host and port), e.g. ${other.origin}\n`);
   });
 
   it('writes an HTML report to --output', async () => {
     const output = join(work, 'report.html');
-    const run = await cli(['check', broken.url, '--api-key', API_KEY, ...material, '--reporter', 'html', '--output', output]);
+    const run = await cli(['check', broken.url, ...material, '--reporter', 'html', '--output', output]);
     expect(run.code).toBe(1);
     const html = readFileSync(output, 'utf8');
     expect(html).toMatch(/^<!DOCTYPE html>/);
@@ -156,7 +186,7 @@ describe.concurrent('jakamo-kit check', { timeout: 60_000 }, () => {
     ['html', /<h1>The check could not run<\/h1><p>cannot run: cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused/],
   ])('when it cannot run, --output still gets a %s report saying why (exit 2)', async (reporter, expected) => {
     const output = join(work, `cannot-run.${reporter}`);
-    const run = await cli(['check', nothingListening, '--api-key', API_KEY, ...material, '--reporter', reporter, '--output', output]);
+    const run = await cli(['check', nothingListening, ...material, '--reporter', reporter, '--output', output]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^jakamo-kit: cannot run: cannot reach/);
     expect(readFileSync(output, 'utf8')).toMatch(expected);

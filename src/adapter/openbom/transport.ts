@@ -5,6 +5,7 @@
  */
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { silentLogger, type Logger } from '../../shared/logger.js';
+import { describeTlsFailure } from '../../shared/tls-errors.js';
 import { isOpenBomFileUrl } from '../mapping.js';
 import { createMemoryState } from '../state/memory-state.js';
 import { realSleep, type Priority, type Release, type Sleep } from '../state/permit-pool.js';
@@ -150,9 +151,15 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
       signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
       restart,
       stop: () => clearTimeout(timer),
-      /** What a failure of this attempt was: the caller gave up (thrown), a timeout, or a network failure. */
-      failure(prefix: string): { retry: RetryReason; failure: string } {
+      timedOut: () => controller.signal.aborted,
+      /**
+       * What a failure of this attempt was: the caller gave up (thrown), a TLS failure (thrown: a misconfiguration,
+       * not a blip, so never retried), a timeout, or a network failure.
+       */
+      failure(prefix: string, error: unknown, url: string): { retry: RetryReason; failure: string } {
         if (signal?.aborted) throw callerGaveUp();
+        const tls = controller.signal.aborted ? undefined : describeTlsFailure(error, url);
+        if (tls) throw new OpenBomError(`${prefix} at ${new URL(url).origin} ${tls}`);
         return controller.signal.aborted ? { retry: 'timeout', failure: `${prefix} timed out after ${timeoutMs} ms` } : { retry: 'network', failure: `${prefix} unreachable` };
       },
     };
@@ -242,9 +249,9 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
     } catch (error) {
       if (error instanceof OpenBomError || error instanceof UnsafeFileUrlError) throw error;
       // Reading can fail like the request itself (reset, timeout) and is retried then.
-      const failure = limit.failure('OpenBOM');
-      telemetry.openBomRequest(request.endpoint, failure.retry === 'timeout' ? 'timeout' : 'network-error', seconds(started));
-      return failure;
+      const outcome = limit.timedOut() ? 'timeout' : 'network-error';
+      if (!request.signal?.aborted) telemetry.openBomRequest(request.endpoint, outcome, seconds(started));
+      return limit.failure('OpenBOM', error, request.url);
     } finally {
       limit.stop();
     }
@@ -299,9 +306,9 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
       } catch (error) {
         limit.stop();
         if (error instanceof OpenBomError) throw error;
-        const failure = limit.failure('OpenBOM storage');
-        telemetry.openBomRequest(STORAGE_ENDPOINT, failure.retry === 'timeout' ? 'timeout' : 'network-error', seconds(started));
-        return failure;
+        const outcome = limit.timedOut() ? 'timeout' : 'network-error';
+        if (!signal?.aborted) telemetry.openBomRequest(STORAGE_ENDPOINT, outcome, seconds(started));
+        return limit.failure('OpenBOM storage', error, location);
       }
       telemetry.openBomRequest(STORAGE_ENDPOINT, response.status, seconds(started));
       if (!response.ok) {
