@@ -1,6 +1,7 @@
 import { mask } from '../shared/secrets.js';
 import {
   defineSettings,
+  headerName,
   list,
   nonNegativeInt,
   port,
@@ -65,16 +66,6 @@ export const DEFAULT_DATA_DIR = './data';
 
 /** The only source allowed to carry a Redis password: the environment, like every other secret. */
 const STATE_URL_ENV = 'JAKAMO_KIT_STATE_URL';
-
-/** An HTTP header name is a token (RFC 9110); anything else could never arrive on a request. */
-const headerName: SettingType<string> = {
-  expected: 'an HTTP header name',
-  parse(value) {
-    const name = value.trim();
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new SettingValueError(`must be ${this.expected}`);
-    return name;
-  },
-};
 
 /** `memory`, or a Redis URL; one with a password only from the environment (files and command lines leak). */
 const stateUrl: SettingType<string> = {
