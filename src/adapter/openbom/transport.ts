@@ -120,7 +120,13 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
   const { maxRetries, timeoutMs } = options;
   const base = new URL(options.baseUrl.replace(/\/+$/, '') + '/');
   const state = options.state ?? createMemoryState();
-  const pool = state.permits({ limit: options.requestsPerSecond, windowMs: options.windowMs ?? 1050, clock, sleep, maxRequestMs: timeoutMs });
+  const pool = state.permits({
+    limit: options.requestsPerSecond,
+    windowMs: options.windowMs ?? 1050,
+    clock,
+    sleep,
+    maxRequestMs: timeoutMs,
+  });
   const redirectFlights = new SharedFlights<string>();
   const auth = createAuth({
     tokens: state.tokens,
@@ -160,13 +166,18 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
         if (signal?.aborted) throw callerGaveUp();
         const tls = controller.signal.aborted ? undefined : describeTlsFailure(error, url);
         if (tls) throw new OpenBomError(`${prefix} at ${new URL(url).origin} ${tls}`);
-        return controller.signal.aborted ? { retry: 'timeout', failure: `${prefix} timed out after ${timeoutMs} ms` } : { retry: 'network', failure: `${prefix} unreachable` };
+        return controller.signal.aborted
+          ? { retry: 'timeout', failure: `${prefix} timed out after ${timeoutMs} ms` }
+          : { retry: 'network', failure: `${prefix} unreachable` };
       },
     };
   }
 
   /** The one retry policy: backoff for 5xx, network errors and timeouts; Retry-After (or backoff) for 429. */
-  async function retrying<T>(request: Pick<ApiRequest, 'endpoint' | 'label' | 'signal'>, attempt: (renewed: boolean) => Promise<Attempt<T>>): Promise<T> {
+  async function retrying<T>(
+    request: Pick<ApiRequest, 'endpoint' | 'label' | 'signal'>,
+    attempt: (renewed: boolean) => Promise<Attempt<T>>,
+  ): Promise<T> {
     const { endpoint, label, signal } = request;
     let renewed = false;
     for (let n = 0; ; n++) {
@@ -179,7 +190,8 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
         telemetry.openBomRetry(endpoint, 'token');
         continue;
       }
-      if (n >= maxRetries) throw new OpenBomError(`${outcome.failure} (${label})${n > 0 ? ` after ${n + 1} attempts` : ''}`, outcome.status);
+      if (n >= maxRetries)
+        throw new OpenBomError(`${outcome.failure} (${label})${n > 0 ? ` after ${n + 1} attempts` : ''}`, outcome.status);
       telemetry.openBomRetry(endpoint, outcome.retry);
       if (outcome.retry === '429') {
         const waitMs = outcome.retryAfterMs ?? backoffMs(n, random);
@@ -220,7 +232,12 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
     });
   }
 
-  async function attemptApi<T>(request: ApiRequest, token: string | undefined, read: (response: Response) => Promise<T>, mayRenew: boolean): Promise<Attempt<T>> {
+  async function attemptApi<T>(
+    request: ApiRequest,
+    token: string | undefined,
+    read: (response: Response) => Promise<T>,
+    mayRenew: boolean,
+  ): Promise<Attempt<T>> {
     const headers: Record<string, string> = { 'X-OpenBOM-AppKey': options.appKey, Accept: 'application/json' };
     if (token) headers['X-OpenBOM-AccessToken'] = token;
     if (request.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -273,26 +290,30 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
 
   /** The storage URL OpenBOM redirects a file URL to; stored for reuse while it is valid. */
   function askRedirect(fileUrl: string, label: string, signal: AbortSignal | undefined, priority: Priority): Promise<string> {
-    return send({ method: 'GET', url: fileUrl, authenticated: true, endpoint: FILE_ENDPOINT, label, signal, priority }, async (response) => {
-      await response.body?.cancel();
-      const location = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || !location) {
-        throw new OpenBomError(`OpenBOM answered HTTP ${response.status} without a redirect to storage (${label})`, response.status);
-      }
-      let target: URL;
-      try {
-        target = new URL(location, fileUrl);
-      } catch {
-        throw new OpenBomError(`OpenBOM redirected to something that is not a URL (${label})`);
-      }
-      // The URL itself is not logged: it grants access to the file.
-      if (!isFollowableStorageUrl(target, base)) throw new OpenBomError(`OpenBOM redirected to a ${target.protocol} URL, which the adapter does not follow (${label})`);
-      if (reuseRedirects) {
-        const usableUntil = redirectUsableUntil(target, clock.now());
-        if (usableUntil > clock.now()) await state.redirects.set(fileUrl, { location: target.toString(), usableUntil });
-      }
-      return target.toString();
-    });
+    return send(
+      { method: 'GET', url: fileUrl, authenticated: true, endpoint: FILE_ENDPOINT, label, signal, priority },
+      async (response) => {
+        await response.body?.cancel();
+        const location = response.headers.get('location');
+        if (response.status < 300 || response.status >= 400 || !location) {
+          throw new OpenBomError(`OpenBOM answered HTTP ${response.status} without a redirect to storage (${label})`, response.status);
+        }
+        let target: URL;
+        try {
+          target = new URL(location, fileUrl);
+        } catch {
+          throw new OpenBomError(`OpenBOM redirected to something that is not a URL (${label})`);
+        }
+        // The URL itself is not logged: it grants access to the file.
+        if (!isFollowableStorageUrl(target, base))
+          throw new OpenBomError(`OpenBOM redirected to a ${target.protocol} URL, which the adapter does not follow (${label})`);
+        if (reuseRedirects) {
+          const usableUntil = redirectUsableUntil(target, clock.now());
+          if (usableUntil > clock.now()) await state.redirects.set(fileUrl, { location: target.toString(), usableUntil });
+        }
+        return target.toString();
+      },
+    );
   }
 
   /** Storage is another host in reality: no OpenBOM headers (tokens must not leak), no OpenBOM permit. */
@@ -320,7 +341,10 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
       }
       // fetch decodes a Content-Encoding, after which the stored length no longer describes the bytes passed on.
       const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
-      const file = { contentType: response.headers.get('content-type'), contentLength: encoded ? null : response.headers.get('content-length') };
+      const file = {
+        contentType: response.headers.get('content-type'),
+        contentLength: encoded ? null : response.headers.get('content-length'),
+      };
       if (headersOnly || !response.body) {
         limit.stop();
         await response.body?.cancel();
@@ -350,7 +374,9 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
       await response.body?.cancel();
       const target = URL.canParse(next, url) ? new URL(next, url) : undefined;
       if (!target || target.origin !== url.origin || hop + 1 >= MAX_STORAGE_HOPS) {
-        throw new OpenBomError(`OpenBOM storage redirected ${target && target.origin !== url.origin ? 'to another origin' : 'too often'}; not followed`);
+        throw new OpenBomError(
+          `OpenBOM storage redirected ${target && target.origin !== url.origin ? 'to another origin' : 'too often'}; not followed`,
+        );
       }
       url = target;
     }
@@ -367,7 +393,15 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
       const concrete = query === undefined ? filled : `${filled}?${query}`;
       const label = `GET ${filled}`;
       return send(
-        { method: 'GET', url: apiUrl(concrete), authenticated: true, endpoint: `GET ${template}`, label, ...(signal ? { signal } : {}), ...(priority ? { priority } : {}) },
+        {
+          method: 'GET',
+          url: apiUrl(concrete),
+          authenticated: true,
+          endpoint: `GET ${template}`,
+          label,
+          ...(signal ? { signal } : {}),
+          ...(priority ? { priority } : {}),
+        },
         (response) => readOk(response, label) as Promise<T>,
       );
     },
