@@ -2,11 +2,19 @@
 import { tsImport } from 'tsx/esm/api';
 
 /**
- * JAKAMO_DEFAULT_FIXTURE_JSON: fixtures/default.yaml parsed and checked here, once, by the loader's own code
- * (src/fixtures/load.ts defaultFixtureJson), so that a bundled loadDefaultFixture() parses no YAML and compiles no
- * JSON Schema at start-up. A default fixture that fails its checks fails the build.
+ * Shipped YAML parsed and checked here, once, by the loaders' own code, so that a bundle parses no YAML and compiles
+ * no meta-schema at start-up; a shipped file that fails its checks fails the build.
+ * - JAKAMO_DEFAULT_FIXTURE_JSON: fixtures/default.yaml (src/fixtures/load.ts defaultFixtureJson);
+ * - JAKAMO_SUPPLIER_DOCUMENT_VALIDATION_JSON: spec/jakamo-file-callback.yaml's schemas, which the adapter compiles to
+ *   validate v2 uploads (src/adapter/supplier-documents/validation.ts supplierDocumentValidationJson).
  */
 export async function bundleDefines() {
-  const { defaultFixtureJson } = await tsImport('../src/fixtures/load.ts', import.meta.url);
-  return { JAKAMO_DEFAULT_FIXTURE_JSON: JSON.stringify(defaultFixtureJson()) };
+  const [{ defaultFixtureJson }, { supplierDocumentValidationJson }] = await Promise.all([
+    tsImport('../src/fixtures/load.ts', import.meta.url),
+    tsImport('../src/adapter/supplier-documents/validation.ts', import.meta.url),
+  ]);
+  return {
+    JAKAMO_DEFAULT_FIXTURE_JSON: JSON.stringify(defaultFixtureJson()),
+    JAKAMO_SUPPLIER_DOCUMENT_VALIDATION_JSON: JSON.stringify(supplierDocumentValidationJson()),
+  };
 }

@@ -7,7 +7,6 @@ import { createAdapterApp } from './app.js';
 import { defaultPublicBaseUrl, describeConfig, loadAdapterConfig, serveSettings } from './config.js';
 import { createDocumentService, type DocumentService } from './documents.js';
 import { describeOpenBomProblem } from './health.js';
-import { createAdapterMetrics, createMetricsApp } from './metrics.js';
 import { openBomClientFromConfig } from './openbom/index.js';
 import { createSharedState, DEFAULT_STATE_URL } from './state/index.js';
 import type { StateSettings } from './state/index.js';
@@ -44,6 +43,8 @@ export function registerServeCommand(program: Command): void {
     };
     let documents: DocumentService | undefined;
     try {
+      // Loaded here, not at the top: prom-client is `serve`'s alone, and every other command starts faster without it.
+      const { createAdapterMetrics, createMetricsApp } = await import('./metrics.js');
       // The index age is read from the document service once it exists (it needs the telemetry first).
       const metrics = createAdapterMetrics({ indexAgeSeconds: () => documents?.indexStatus().ageSeconds, processMetrics: true });
       const { telemetry } = metrics;

@@ -7,7 +7,6 @@ import { loadFixtureFile } from '../fixtures/load.js';
 import { UsageError } from '../shared/cli-support.js';
 import { boolean, defineSettings, list, SettingValueError, text, url, type SettingType } from '../shared/settings.js';
 import { createSnapshotSource } from './openbom-source.js';
-import { createProgressDisplay } from './progress.js';
 import { FIXTURE_FILE, PLACEHOLDER_ACCOUNT, runSnapshot, SnapshotDirError, type SnapshotOutcome } from './run.js';
 
 /** --files: all, none or a number of files per row. */
@@ -70,6 +69,8 @@ export function registerSnapshotCommand(fixtures: Command): void {
       env: process.env,
     });
     const secrets = { appKey, username, password };
+    // Loaded here, not at the top: cli-progress is this command's alone, and every other command starts faster without it.
+    const { createProgressDisplay } = await import('./progress.js');
     const controller = new AbortController();
     // Every request waiting for its permit listens for the abort: many at once is expected, not a leak.
     setMaxListeners(0, controller.signal);

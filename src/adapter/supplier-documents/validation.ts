@@ -10,6 +10,7 @@
  *   missing or extra padding and non-zero pad bits in one comparison.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { isDeepStrictEqual } from 'node:util';
 import YAML from 'yaml';
 import { readAsset } from '../../shared/assets.js';
 import type { ErrorEntry } from '../errors.js';
@@ -32,13 +33,55 @@ interface Validators {
 
 let validators: Validators | undefined;
 
+/** What a bundle embeds: the spec's components.schemas, and the error they give for contents that are not base64. */
+interface CheckedSpec {
+  schemas: Record<string, unknown>;
+  notBase64: ErrorEntry;
+}
+
+/**
+ * A CheckedSpec as JSON, made at build time by the code below with every check a start-up from source makes
+ * (supplierDocumentValidationJson): the bundlers define it (scripts/build-defines.mjs), so that the CLI and the binary
+ * start without parsing the spec's YAML or compiling JSON Schema, and compile the validators when a request first needs
+ * them (the build proved that these very schemas compile). Undefined when running from source, which reads the spec.
+ */
+declare const JAKAMO_SUPPLIER_DOCUMENT_VALIDATION_JSON: string | undefined;
+
+let embedded: CheckedSpec | undefined;
+function embeddedSpec(): CheckedSpec | undefined {
+  if (typeof JAKAMO_SUPPLIER_DOCUMENT_VALIDATION_JSON !== 'string') return undefined;
+  embedded ??= JSON.parse(JAKAMO_SUPPLIER_DOCUMENT_VALIDATION_JSON) as CheckedSpec;
+  return embedded;
+}
+
 function compiledValidators(): Validators {
-  if (validators) return validators;
+  const checked = embeddedSpec();
+  validators ??= checked
+    ? compileValidators(checked.schemas, { checkedAtBuild: true })
+    : compileValidators(specSchemas(), { checkedAtBuild: false });
+  return validators;
+}
+
+/** The spec's schemas and their non-base64 error, after the checks a start-up from source makes, as JSON: what a bundle embeds. */
+export function supplierDocumentValidationJson(): string {
+  const schemas = specSchemas();
+  const checked: CheckedSpec = { schemas, notBase64: notBase64Of(compileValidators(schemas, { checkedAtBuild: false })) };
+  const json = JSON.stringify(checked);
+  if (!isDeepStrictEqual(JSON.parse(json), checked)) throw new Error(`${SPEC_PATH} schemas do not survive a round trip through JSON`);
+  return json;
+}
+
+function specSchemas(): Record<string, unknown> {
   const spec = YAML.parse(readAsset(SPEC_PATH).toString('utf8')) as { components?: { schemas?: Record<string, unknown> } };
   const schemas = spec.components?.schemas;
   if (!schemas?.SupplierDocumentUpload) throw new Error(`${SPEC_PATH} has no components.schemas.SupplierDocumentUpload`);
-  // verbose: errors carry their parentSchema, where `x-error-message` lives.
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+  return schemas;
+}
+
+function compileValidators(schemas: Record<string, unknown>, { checkedAtBuild }: { checkedAtBuild: boolean }): Validators {
+  // verbose: errors carry their parentSchema, where `x-error-message` lives. Schemas checked at build time are not
+  // checked against the meta-schema again (compiling it is most of the cost); strict mode still applies to both.
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, validateSchema: !checkedAtBuild });
   // The spec's `$ref: '#/components/schemas/…'` resolve inside this wrapper, as they do in the spec itself.
   ajv.addKeyword('components');
   ajv.addKeyword({ keyword: 'x-error-message', schemaType: 'string' });
@@ -58,13 +101,12 @@ function compiledValidators(): Validators {
   const compile = (name: string) => ajv.compile({ $ref: `${SPEC_ID}#/components/schemas/${name}` });
   const metaData = (schemas.SupplierDocumentUpload as { properties?: { metaData?: { maxItems?: number } } }).properties?.metaData;
   if (typeof metaData?.maxItems !== 'number') throw new Error(`${SPEC_PATH} has no metaData maxItems`);
-  validators = {
+  return {
     upload: compile('SupplierDocumentUpload'),
     supplierId: compile('SupplierId'),
     fileName: compile('SupplierDocumentFileName'),
     maxMetaDataEntries: metaData.maxItems,
   };
-  return validators;
 }
 
 export function isCanonicalBase64(text: string): boolean {
@@ -149,7 +191,10 @@ export function normalizeFileName(fileName: string): string {
 
 /** The error for contents that are not canonical base64, in the spec's words. */
 export function notBase64(): ErrorEntry {
-  const { upload } = compiledValidators();
+  return embeddedSpec()?.notBase64 ?? notBase64Of(compiledValidators());
+}
+
+function notBase64Of({ upload }: Validators): ErrorEntry {
   // Any non-base64 string fails on the spec's x-strict-base64 with its own x-error-message.
   upload({ fileName: 'x', base64EncodedContents: '!' });
   const entry = toEntries(upload.errors ?? []).find(({ field }) => field === 'base64EncodedContents');
