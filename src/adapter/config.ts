@@ -114,6 +114,16 @@ const fileColumns: SettingType<FileColumn[]> = {
  * Every setting of `serve` once: its flag, environment variable, place in the YAML file, type, default and help.
  * Precedence flag > environment > file > default (src/shared/settings.ts); secrets come from the environment only.
  */
+/** OpenBOM's budget per app key (its published 5 requests/s): declared once for every command that talks to OpenBOM. */
+export const OPENBOM_REQUESTS_PER_SECOND_SETTING = {
+  flag: '--requests-per-second <n>',
+  env: 'OPENBOM_REQUESTS_PER_SECOND',
+  yaml: 'openbom.requestsPerSecond',
+  type: positiveInt,
+  default: 5,
+  help: 'most requests per second sent to OpenBOM',
+} as const;
+
 /** OpenBOM's credentials, from the environment only: declared once for every command that logs in to OpenBOM. */
 export const OPENBOM_CREDENTIAL_SETTINGS = {
   appKey: {
@@ -172,14 +182,7 @@ export const serveSettings = defineSettings({
     default: 10_000,
     help: 'OpenBOM request timeout in ms',
   },
-  requestsPerSecond: {
-    flag: '--requests-per-second <n>',
-    env: 'OPENBOM_REQUESTS_PER_SECOND',
-    yaml: 'openbom.requestsPerSecond',
-    type: positiveInt,
-    default: 5,
-    help: 'most requests per second sent to OpenBOM',
-  },
+  requestsPerSecond: OPENBOM_REQUESTS_PER_SECOND_SETTING,
   cacheTtl: {
     flag: '--cache-ttl <seconds>',
     env: 'JAKAMO_CACHE_TTL_SECONDS',

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { OPENBOM_CREDENTIAL_SETTINGS } from '../adapter/config.js';
+import { OPENBOM_CREDENTIAL_SETTINGS, OPENBOM_REQUESTS_PER_SECOND_SETTING } from '../adapter/config.js';
 import { summarizeFixture } from '../fixtures/command.js';
 import { loadFixtureFile } from '../fixtures/load.js';
 import { UsageError } from '../shared/cli-support.js';
@@ -55,6 +55,7 @@ export const snapshotSettings = defineSettings({
     default: false,
     help: 'continue an interrupted snapshot in --out without fetching again what it holds',
   },
+  requestsPerSecond: OPENBOM_REQUESTS_PER_SECOND_SETTING,
   ...OPENBOM_CREDENTIAL_SETTINGS,
 });
 
@@ -87,7 +88,7 @@ export function registerSnapshotCommand(fixtures: Command): void {
     let outcome: SnapshotOutcome;
     try {
       outcome = await runSnapshot({
-        source: createSnapshotSource({ baseUrl: flags.openbomUrl, ...secrets }),
+        source: createSnapshotSource({ baseUrl: flags.openbomUrl, requestsPerSecond: flags.requestsPerSecond, ...secrets }),
         origin: new URL(flags.openbomUrl).origin,
         outDir: flags.out,
         ...(flags.catalogs ? { catalogs: flags.catalogs } : {}),

@@ -1,8 +1,6 @@
 import { createTransport } from '../adapter/openbom/index.js';
 import type { SnapshotSource } from './source.js';
 
-/** OpenBOM's published budget: the snapshot never asks for more. */
-const REQUESTS_PER_SECOND = 5;
 /** Per attempt, or between two chunks of a file: generous, a snapshot is not waited on by anyone. */
 const TIMEOUT_MS = 30_000;
 /** A run of hours meets network blips: more retries than a Jakamo request can afford. */
@@ -13,12 +11,14 @@ export interface SnapshotSourceOptions {
   appKey: string;
   username: string;
   password: string;
+  /** OpenBOM's budget for the app key (its published limit is 5): the snapshot never asks for more. */
+  requestsPerSecond: number;
   fetch?: typeof fetch;
 }
 
 /** The snapshot's OpenBOM: the adapter's transport (its permit pool, retry policy, login), at background priority. */
 export function createSnapshotSource(options: SnapshotSourceOptions): SnapshotSource {
-  const transport = createTransport({ ...options, requestsPerSecond: REQUESTS_PER_SECOND, timeoutMs: TIMEOUT_MS, maxRetries: MAX_RETRIES });
+  const transport = createTransport({ ...options, timeoutMs: TIMEOUT_MS, maxRetries: MAX_RETRIES });
   return {
     getJson: (path, { params, signal } = {}) =>
       transport.getJson(path, { ...(params ? { params } : {}), ...(signal ? { signal } : {}), priority: 'background' }),

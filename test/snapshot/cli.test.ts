@@ -32,8 +32,12 @@ describe('jakamo-kit fixtures snapshot (the built CLI)', () => {
   let mock: ServedMock;
   let work: string;
 
+  // The budget is not these tests' subject (round-trip.test.ts holds a snapshot to OpenBOM's 5/s): the mock allows 50
+  // a second and the runs that should finish ask for that much; the interrupted run keeps the default 5.
+  const FAST = ['--requests-per-second', '50'];
+
   beforeEach(async () => {
-    mock = await serveMock(smallFixture());
+    mock = await serveMock(smallFixture(), { rateLimit: 50 });
     work = mkdtempSync(join(tmpdir(), 'snapshot-cli-'));
   });
   afterEach(async () => {
@@ -45,7 +49,10 @@ describe('jakamo-kit fixtures snapshot (the built CLI)', () => {
 
   it('writes no secret: not the app key, user name, password or any token, in DIR or in the output', async () => {
     const out = join(work, 'out');
-    const result = await runCliAsync(['fixtures', 'snapshot', '--openbom-url', mock.server.url, '--out', out, '--files', '1'], env);
+    const result = await runCliAsync(
+      ['fixtures', 'snapshot', '--openbom-url', mock.server.url, '--out', out, '--files', '1', ...FAST],
+      env,
+    );
 
     expect(result.stderr).not.toMatch(/Error:|at .*\.js:\d+/);
     expect(result.status).toBe(0);
@@ -96,7 +103,7 @@ describe('jakamo-kit fixtures snapshot (the built CLI)', () => {
     expect(stdout).toContain('--resume');
     loadFixtureFile(join(out, 'fixture.yaml'));
 
-    const resumed = await runCliAsync(['fixtures', 'snapshot', '--openbom-url', mock.server.url, '--out', out, '--resume'], env);
+    const resumed = await runCliAsync(['fixtures', 'snapshot', '--openbom-url', mock.server.url, '--out', out, '--resume', ...FAST], env);
     expect(resumed.status).toBe(0);
     expect(resumed.stdout).toMatch(/reused from the earlier run/);
   });

@@ -36,7 +36,7 @@ describe('fixtures snapshot against the mock (rate limit on)', () => {
     secrets: TESTER,
     ...extra,
   });
-  const source = () => createSnapshotSource({ baseUrl: mock.server.url, ...TESTER });
+  const source = () => createSnapshotSource({ baseUrl: mock.server.url, requestsPerSecond: 5, ...TESTER });
 
   it('serves, from the snapshot, every documented GET and file exactly as the original; never over 5 requests/s, no 429', async () => {
     const outcome = await runSnapshot(options(source()));
@@ -109,11 +109,12 @@ describe('fixtures snapshot against the mock (rate limit on)', () => {
 describe('fixtures snapshot keeps what OpenBOM served as it served it', () => {
   it('verbatim cells, files on other documents, entry ids and date text come back answer for answer', async () => {
     const original = parseFixture(JSON.stringify(servedAsIsFixtureDoc()));
-    const mock = await serveMock(original);
+    // What is kept is the subject here, not the budget (the tests above hold the snapshot to OpenBOM's 5/s).
+    const mock = await serveMock(original, { rateLimit: 50 });
     const out = join(mkdtempSync(join(tmpdir(), 'snapshot-')), 'out');
     try {
       const outcome = await runSnapshot({
-        source: createSnapshotSource({ baseUrl: mock.server.url, ...TESTER }),
+        source: createSnapshotSource({ baseUrl: mock.server.url, requestsPerSecond: 50, ...TESTER }),
         origin: mock.server.url,
         outDir: out,
         filesPerRow: Infinity,
