@@ -57,7 +57,7 @@ const startsWithBom = (body: Uint8Array) => UTF8_BOM.every((byte, index) => body
 export function createCheckContext(options: ContextOptions): CheckContext {
   const { settings, apiKey } = options;
   const seen: CheckContext['seen'] = { keyLeaks: [], jsonWithBom: [] };
-  const keyInAnswer = (exchange: Exchange): KeyForm | undefined => {
+  const scanForKey = (exchange: Exchange): KeyForm | undefined => {
     const response = exchange.response;
     if (!response) return undefined;
     // A request that itself put the key in its URL may see it reflected; that shows nobody anything new.
@@ -65,6 +65,12 @@ export function createCheckContext(options: ContextOptions): CheckContext {
     const headerLines = Object.entries(response.headers).map(([name, value]) => `${name}: ${value}`);
     const presented = Object.values(exchange.request.headers);
     return options.scanner.find([...headerLines, response.text].join('\n'), presented);
+  };
+  // Every answer is scanned as it arrives (send below); a check that asks again (leakProblems) gets that result.
+  const scanned = new WeakMap<Exchange, KeyForm | undefined>();
+  const keyInAnswer = (exchange: Exchange): KeyForm | undefined => {
+    if (!scanned.has(exchange)) scanned.set(exchange, scanForKey(exchange));
+    return scanned.get(exchange);
   };
   const client: HttpClient = createHttpClient({
     fetch: options.fetch,

@@ -10,7 +10,7 @@ export function leakWindow(key: string): number {
 }
 
 /** Text (headers and body) the scan looks at per answer; a key lies near the start of an error page, not 100 MB in. */
-export const LEAK_SCAN_CHARS = 1024 * 1024;
+const LEAK_SCAN_CHARS = 1024 * 1024;
 
 export interface KeyForm {
   /** How the server wrote it, for the message ("base64", "URL-encoded" …). */
@@ -58,7 +58,7 @@ function base64Forms(key: string): KeyForm[] {
 }
 
 /** Every form of the key and of each long part of it that counts as showing it. */
-export function keyForms(key: string): KeyForm[] {
+function keyForms(key: string): KeyForm[] {
   const window = leakWindow(key);
   const parts = new Set<string>([key]);
   for (let start = 0; start + window <= key.length; start++) parts.add(key.slice(start, start + window));

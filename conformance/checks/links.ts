@@ -31,7 +31,7 @@ const NEAR_MISS_LINKS = 5;
 /** Bytes of a download kept to judge it (signature, error page); the rest is read and counted. */
 const DOWNLOAD_KEEP_BYTES = 64 * 1024;
 /** Bytes of a download read at most: generous, so a real drawing is read whole, bounded, so a server cannot flood the suite. */
-export const DOWNLOAD_READ_CAP = 512 * 1024 * 1024;
+const DOWNLOAD_READ_CAP = 512 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
 const SAME_AUTH_RULE =

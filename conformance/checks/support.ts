@@ -93,7 +93,7 @@ export const LEAK_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
 ];
 
 /** The part of a body the patterns look at: error pages and traces show near the start. */
-export const PATTERN_SCAN_CHARS = 256 * 1024;
+const PATTERN_SCAN_CHARS = 256 * 1024;
 
 /** What is wrong with an error answer besides its status: a stack trace or error page, or the API key shown. */
 export function leakProblems(ctx: CheckContext, exchange: Exchange): string[] {
@@ -111,7 +111,7 @@ export function leakProblems(ctx: CheckContext, exchange: Exchange): string[] {
 
 export const KEY_SHOWN = 'your server shows your Jakamo API key to anyone who asks';
 
-export function keyShownProblem(form: { encoding: string }): string {
+function keyShownProblem(form: { encoding: string }): string {
   return `the answer shows the API key${form.encoding === 'as is' ? '' : ` (${form.encoding})`}: ${KEY_SHOWN}`;
 }
 

@@ -11,9 +11,10 @@ import {
   collectionUrl,
   documentUrl,
   errorAnswerProblem,
+  isNamed,
   keptNote,
+  listedData,
   markerFor,
-  parseJson,
   removeMarked,
   sendUpload,
   sent,
@@ -36,11 +37,7 @@ async function createFixture(ctx: CheckContext, fileName: string, supplier?: str
   const created = await sendUpload(ctx, 'POST', upload(fileName, contents), undefined, supplier);
   if (statusOf(created) !== 201) return created;
   const listing = await ctx.send({ url: collectionUrl(ctx, supplier), auth: 'key' });
-  const json = parseJson(listing);
-  const data: unknown = json.ok ? (json.value as { data?: unknown }).data : undefined;
-  const entry: unknown = Array.isArray(data)
-    ? data.find((item) => (item as { fileName?: unknown } | null)?.fileName === fileName)
-    : undefined;
+  const entry = listedData(listing)?.find(isNamed(fileName));
   const link = (entry as { link?: unknown } | undefined)?.link;
   return { fileName, contents, ...(typeof link === 'string' && ctx.trusted(link) ? { link } : {}) };
 }
@@ -145,11 +142,8 @@ const isolationCheck: Check = {
     };
     const before = await snapshot(ctx, fixture);
     const listing = await ctx.send({ url: collectionUrl(ctx, other), auth: 'key' });
-    const listed =
-      serverFailure(ctx, listing) === undefined &&
-      statusOf(listing) === 200 &&
-      (parseJson(listing) as { ok: boolean; value?: { data?: unknown } }).value?.data;
-    if (Array.isArray(listed) && listed.some((item) => (item as { fileName?: unknown } | null)?.fileName === fixture.fileName)) {
+    const listed = serverFailure(ctx, listing) === undefined && statusOf(listing) === 200 ? listedData(listing) : undefined;
+    if (listed?.some(isNamed(fixture.fileName))) {
       return failUnseen(
         `the query of supplier ${other} lists ${JSON.stringify(fixture.fileName)}, stored under supplier ${v2Settings(ctx).supplier}${await finish()}`,
         listing,

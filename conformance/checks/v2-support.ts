@@ -77,6 +77,16 @@ export function parseJson(exchange: Exchange): { ok: true; value: unknown } | { 
   }
 }
 
+/** The `data` array of a supplier documents answer (`{"data": [...]}`), whatever its status; undefined when it has none. */
+export function listedData(exchange: Exchange): unknown[] | undefined {
+  const json = parseJson(exchange);
+  const data = json.ok && typeof json.value === 'object' && json.value !== null ? (json.value as { data?: unknown }).data : undefined;
+  return Array.isArray(data) ? data : undefined;
+}
+
+/** Whether a listed entry is the document `fileName`. */
+export const isNamed = (fileName: string) => (item: unknown) => (item as { fileName?: unknown } | null)?.fileName === fileName;
+
 /** Problems of a JSON answer against a schema of the spec, as one phrase; undefined when it matches. */
 export function bodyProblem(exchange: Exchange, schema: string, shown = `a valid ${schema}`): string | undefined {
   const json = parseJson(exchange);
@@ -134,13 +144,10 @@ export interface CleanUp {
 /** Deletes every listed document of the configured supplier (or `supplier`) whose file name carries `marker`. */
 export async function removeMarked(ctx: CheckContext, marker: string, supplier = v2Settings(ctx).supplier): Promise<CleanUp> {
   const listing = await ctx.send({ url: collectionUrl(ctx, supplier), auth: 'key' });
-  const json = parseJson(listing);
-  const data = json.ok && statusOf(listing) === 200 ? (json.value as { data?: unknown }).data : undefined;
-  const names = Array.isArray(data)
-    ? data
-        .map((item) => (item as { fileName?: unknown } | null)?.fileName)
-        .filter((name): name is string => typeof name === 'string' && name.includes(marker))
-    : [];
+  const data = statusOf(listing) === 200 ? listedData(listing) : undefined;
+  const names = (data ?? [])
+    .map((item) => (item as { fileName?: unknown } | null)?.fileName)
+    .filter((name): name is string => typeof name === 'string' && name.includes(marker));
   const kept: string[] = [];
   for (const name of names) {
     const deleted = await ctx.send({ url: documentUrl(ctx, name, supplier), auth: 'key', method: 'DELETE' });

@@ -14,7 +14,9 @@ import {
   collectionUrl,
   documentUrl,
   errorAnswerProblem,
+  isNamed,
   keptNote,
+  listedData,
   markerFor,
   parseJson,
   removeMarked,
@@ -87,13 +89,10 @@ async function query(ctx: CheckContext, step: string): Promise<{ exchange: Excha
   const failure = serverFailure(ctx, exchange);
   if (failure) throw new StepFailure(`${step}: ${failure}`, exchange);
   if (statusOf(exchange) !== 200) throw new StepFailure(`${step}: ${describe(exchange)} instead of 200`, exchange);
-  const json = parseJson(exchange);
-  const data = json.ok && typeof json.value === 'object' && json.value !== null ? (json.value as { data?: unknown }).data : undefined;
-  if (!Array.isArray(data)) throw new StepFailure(`${step}: the body is not {"data": [...]}`, exchange);
-  return { exchange, documents: data };
+  const documents = listedData(exchange);
+  if (!documents) throw new StepFailure(`${step}: the body is not {"data": [...]}`, exchange);
+  return { exchange, documents };
 }
-
-const isNamed = (fileName: string) => (item: unknown) => (item as { fileName?: unknown } | null)?.fileName === fileName;
 
 /** Queries the supplier's documents and returns the one of `fileName`, checked to be `version`. */
 async function expectListed(ctx: CheckContext, step: string, fileName: string, version: Version): Promise<ListedDocument> {

@@ -28,7 +28,7 @@ pre{margin:0;white-space:pre-wrap;overflow-wrap:anywhere;background:#f0f1f4;bord
 footer{color:#667;font-size:13px;margin-top:28px}
 `;
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\uFFFD');
 }
 

@@ -3,7 +3,6 @@ import { isSea } from 'node:sea';
 import type { Command } from 'commander';
 import { exitCodeFor, renderReport, runConformance } from '../../conformance/index.js';
 import { loadFixtureFile } from '../fixtures/load.js';
-import type { Fixture } from '../fixtures/types.js';
 import { explainListenError, UsageError } from '../shared/cli-support.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { stopOnSignals } from '../shared/server.js';
@@ -81,20 +80,12 @@ async function runSelfCheck(flags: DemoFlags): Promise<void> {
 }
 
 async function start({ host, fixtures }: DemoFlags, port: number, logger: Logger): Promise<RunningDemo> {
-  const fixture = fixtures === undefined ? undefined : loadFixture(fixtures);
+  // An unloadable fixture is a FixtureError: a one-line usage error already.
+  const fixture = fixtures === undefined ? undefined : loadFixtureFile(fixtures);
   try {
     return await startDemo({ host, port, logger, ...(fixture ? { fixture } : {}) });
   } catch (error) {
     throw explainListenError(error, { host, port });
-  }
-}
-
-/** A fixture file, or a one-line usage error naming what is wrong with it. */
-function loadFixture(path: string): Fixture {
-  try {
-    return loadFixtureFile(path);
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] ?? 'the fixture does not load');
   }
 }
 

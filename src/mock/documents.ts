@@ -11,8 +11,6 @@ import type { BomDoc, CatalogDoc, Entry, MockStore, OrderBomDoc, SheetDoc } from
 /** A served cell: scalars, plus whatever JSON a verbatim cell holds. */
 type Cell = JsonValue;
 
-export { documentDate } from '../fixtures/openbom-dates.js';
-
 const isoDate = (epochMs: number) => new Date(epochMs).toISOString();
 
 export function fileUrl(origin: string, docId: string, name: string): string {

@@ -396,7 +396,7 @@ export class MockStore {
   }
 
   /** A scalar as `column` stores it, or undefined when it does not fit (anything but a number into a number property). */
-  typedCell(column: string, value: string | number | boolean | null): string | number | boolean | null | undefined {
+  private typedCell(column: string, value: string | number | boolean | null): string | number | boolean | null | undefined {
     if (this.kinds.of(column) !== 'number' || isEmptyCell(value)) return value;
     return numberFrom(value);
   }

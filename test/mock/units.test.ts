@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { documentDate } from '../../src/fixtures/openbom-dates.js';
 import { isLoopbackHost } from '../../src/mock/command.js';
 import { FaultRules, PathGlob } from '../../src/mock/faults.js';
 import { Journal } from '../../src/mock/journal.js';
 import { SlidingWindowLimiter } from '../../src/mock/rate-limit.js';
 import { StorageSigner } from '../../src/mock/storage.js';
-import { documentDate } from '../../src/mock/documents.js';
 import { ManualClock } from '../../src/shared/clock.js';
 
 describe('fault path globs', () => {
