@@ -110,10 +110,6 @@ const fileColumns: SettingType<FileColumn[]> = {
   },
 };
 
-/**
- * Every setting of `serve` once: its flag, environment variable, place in the YAML file, type, default and help.
- * Precedence flag > environment > file > default (src/shared/settings.ts); secrets come from the environment only.
- */
 /** OpenBOM's budget per app key (its published 5 requests/s): declared once for every command that talks to OpenBOM. */
 export const OPENBOM_REQUESTS_PER_SECOND_SETTING = {
   flag: '--requests-per-second <n>',
@@ -138,6 +134,10 @@ export const OPENBOM_CREDENTIAL_SETTINGS = {
   password: { env: 'OPENBOM_PASSWORD', secret: true, required: true, type: text, help: "that user's password" },
 } as const;
 
+/**
+ * Every setting of `serve` once: its flag, environment variable, place in the YAML file, type, default and help.
+ * Precedence flag > environment > file > default (src/shared/settings.ts); secrets come from the environment only.
+ */
 export const serveSettings = defineSettings({
   port: { flag: '--port <port>', env: 'JAKAMO_PORT', yaml: 'port', type: port, default: 8080, help: 'port to listen on, 0 = a free one' },
   host: { flag: '--host <host>', env: 'JAKAMO_HOST', yaml: 'host', type: text, default: '127.0.0.1', help: 'address to listen on' },

@@ -569,13 +569,6 @@ export function isoTime(value: unknown): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
-/** The concrete path of a `:name` template (each value URL-encoded into its place): what OpenBOM is asked for. */
-export function fillPath(path: string, params: Record<string, string> = {}): string {
-  const [template = '', query] = path.split('?', 2);
-  const filled = template.replace(/:([A-Za-z]\w*)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
-  return query === undefined ? filled : `${filled}?${query}`;
-}
-
 /** What a fixture file cell's docId may hold (fixtures/schema.json): an id that sits in a URL path as it is. */
 const DOCUMENT_ID = /^[A-Za-z0-9._~-]+$/;
 

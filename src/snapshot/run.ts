@@ -12,7 +12,9 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { FileCellDoc, FixtureDoc } from '../fixtures/document.js';
 import { stringifyFixtureDoc } from '../fixtures/serialize.js';
-import { assembleSnapshot, fillPath, Missing, Unavailable, type AssembleResult, type SnapshotReader } from './assemble.js';
+import { fillPath } from '../adapter/openbom/index.js';
+import { mapWithConcurrency } from '../shared/concurrency.js';
+import { assembleSnapshot, Missing, Unavailable, type AssembleResult, type SnapshotReader } from './assemble.js';
 import type { SnapshotSource } from './source.js';
 
 export const FIXTURE_FILE = 'fixture.yaml';
@@ -110,12 +112,17 @@ export async function runSnapshot(options: SnapshotRunOptions): Promise<Snapshot
       each: async (items, work) => {
         progress.total += items.length;
         report();
-        return pool(items, CONCURRENCY, options.signal, async (item) => {
-          const result = await work(item);
-          progress.done++;
-          report();
-          return result;
-        });
+        return mapWithConcurrency(
+          items,
+          CONCURRENCY,
+          async (item) => {
+            const result = await work(item);
+            progress.done++;
+            report();
+            return result;
+          },
+          options.signal,
+        );
       },
     });
     complete = true;
@@ -357,19 +364,4 @@ function redactor(secrets: SnapshotRunOptions['secrets']): <T>(value: T) => T {
     return value;
   };
   return <T>(value: T) => walk(value) as T;
-}
-
-/** Runs `work` over `items`, at most `concurrency` at a time, in order of start; stops starting new ones once aborted. */
-async function pool<T, R>(items: T[], concurrency: number, signal: AbortSignal | undefined, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      signal?.throwIfAborted();
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }

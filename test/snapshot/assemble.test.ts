@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FileCellDoc } from '../../src/fixtures/document.js';
 import { parseFixture } from '../../src/fixtures/load.js';
-import { assembleSnapshot, Missing, Unavailable, fillPath, isoTime, type SnapshotReader } from '../../src/snapshot/assemble.js';
+import { fillPath } from '../../src/adapter/openbom/index.js';
+import { assembleSnapshot, Missing, Unavailable, isoTime, type SnapshotReader } from '../../src/snapshot/assemble.js';
 
 const ORIGIN = 'https://developer-api.openbom.com';
 const account = { appKeys: ['k'], users: [{ username: 'u@example.com', password: 'p' }] };

@@ -7,5 +7,5 @@ export {
   type OpenBomSettings,
 } from './client.js';
 export { parseRetryAfter } from './retry.js';
-export { createTransport, type GetJsonOptions, type OpenBomTransport, type TransportOptions } from './transport.js';
+export { createTransport, fillPath, type GetJsonOptions, type OpenBomTransport, type TransportOptions } from './transport.js';
 export * from './types.js';

@@ -109,6 +109,20 @@ class TimeoutError extends Error {
   override name = 'TimeoutError';
 }
 
+/**
+ * The concrete path of a `:name` template, each value URL-encoded into its place (a query string is kept as it is):
+ * what OpenBOM is asked for. A `:name` without a value in `params` is a programming error (TypeError).
+ */
+export function fillPath(path: string, params: Record<string, string> = {}): string {
+  const [template = '', query] = path.split('?', 2);
+  const filled = template.replace(/:([A-Za-z]\w*)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new TypeError(`no value for :${name} in ${template}`);
+    return encodeURIComponent(value);
+  });
+  return query === undefined ? filled : `${filled}?${query}`;
+}
+
 export function createTransport(options: TransportOptions): OpenBomTransport {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const clock = options.clock ?? systemClock;
@@ -384,20 +398,15 @@ export function createTransport(options: TransportOptions): OpenBomTransport {
 
   return {
     getJson<T = unknown>(path: string, { params = {}, signal, priority }: GetJsonOptions = {}): Promise<T> {
-      const [template = '', query] = path.split('?', 2);
-      const filled = template.replace(/:([A-Za-z]\w*)/g, (_, name: string) => {
-        const value = params[name];
-        if (value === undefined) throw new TypeError(`getJson: no value for :${name} in ${template}`);
-        return encodeURIComponent(value);
-      });
-      const concrete = query === undefined ? filled : `${filled}?${query}`;
-      const label = `GET ${filled}`;
+      const concrete = fillPath(path, params);
+      // The endpoint is the path as written, the label the concrete one: neither with the query.
+      const label = `GET ${concrete.split('?', 1)[0]}`;
       return send(
         {
           method: 'GET',
           url: apiUrl(concrete),
           authenticated: true,
-          endpoint: `GET ${template}`,
+          endpoint: `GET ${path.split('?', 1)[0]}`,
           label,
           ...(signal ? { signal } : {}),
           ...(priority ? { priority } : {}),

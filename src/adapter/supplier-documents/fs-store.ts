@@ -24,6 +24,7 @@ import { access, chmod, constants, link, mkdir, open, readdir, readFile, rename,
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { systemClock, type Clock } from '../../shared/clock.js';
+import { mapWithConcurrency } from '../../shared/concurrency.js';
 import { silentLogger, type Logger } from '../../shared/logger.js';
 import { CorruptDocumentError, DOCUMENT_HEADER, encodeDocumentTrailer, readDocumentPreamble } from './document-file.js';
 import { createLocalLocks, type DocumentLease, type DocumentLocks } from './document-locks.js';
@@ -410,19 +411,6 @@ async function removeDeadWritersTempFiles(root: string, registry: ReplicaRegistr
     const directory = join(root, entry.name);
     await Promise.all((await readdir(directory)).map((name) => removeIfLeftover(directory, name)));
   }
-}
-
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function isCode(error: unknown, code: string): boolean {
