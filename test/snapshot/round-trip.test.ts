@@ -8,7 +8,16 @@ import { createSnapshotSource } from '../../src/snapshot/openbom-source.js';
 import { PLACEHOLDER_ACCOUNT, runSnapshot, type SnapshotRunOptions } from '../../src/snapshot/run.js';
 import type { SnapshotSource } from '../../src/snapshot/source.js';
 import { parseFixture } from '../../src/fixtures/load.js';
-import { busiestSecond, expectSameAnswers, servedAsIsFixtureDoc, serveMock, smallFixture, TESTER, type ServedMock } from './helpers.js';
+import {
+  busiestSecond,
+  expectSameAnswers,
+  servedAsIsFixtureDoc,
+  serveMock,
+  smallFixture,
+  smallFixtureDoc,
+  TESTER,
+  type ServedMock,
+} from './helpers.js';
 
 const placeholderLogin = { appKey: PLACEHOLDER_ACCOUNT.appKeys[0], ...PLACEHOLDER_ACCOUNT.users[0] };
 
@@ -107,6 +116,31 @@ describe('fixtures snapshot against the mock (rate limit on)', () => {
 });
 
 describe('fixtures snapshot keeps what OpenBOM served as it served it', () => {
+  it("a file cell naming a document id not of OpenBOM's shape is left out (never fetched with the account), and the run goes on", async () => {
+    const doc = smallFixtureDoc();
+    Object.assign(doc.catalogs![0]!.parts[1]!.row, {
+      Drawing: { name: 'odd.pdf', base64: Buffer.from('%PDF-1.4 odd').toString('base64'), docId: 'not-a-uuid' },
+    });
+    const mock = await serveMock(parseFixture(JSON.stringify(doc)), { rateLimit: 50 });
+    const out = join(mkdtempSync(join(tmpdir(), 'snapshot-')), 'out');
+    try {
+      const outcome = await runSnapshot({
+        source: createSnapshotSource({ baseUrl: mock.server.url, requestsPerSecond: 50, ...TESTER }),
+        origin: mock.server.url,
+        outDir: out,
+        filesPerRow: Infinity,
+        resume: false,
+        secrets: TESTER,
+      });
+      expect(outcome.complete).toBe(true);
+      expect(loadFixtureFile(join(out, 'fixture.yaml')).catalogs[0]!.parts[1]!.row.Drawing).toBeNull();
+      expect((await mock.journal()).some((entry) => entry.path.includes('/document/not-a-uuid/'))).toBe(false);
+    } finally {
+      await mock.close();
+      rmSync(join(out, '..'), { recursive: true, force: true });
+    }
+  });
+
   it('verbatim cells, files on other documents, entry ids and date text come back answer for answer', async () => {
     const original = parseFixture(JSON.stringify(servedAsIsFixtureDoc()));
     // What is kept is the subject here, not the budget (the tests above hold the snapshot to OpenBOM's 5/s).
