@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadFixtureFile } from '../../src/fixtures/load.js';
 import type { Fixture } from '../../src/fixtures/types.js';
 import { createSnapshotSource } from '../../src/snapshot/openbom-source.js';
-import { PLACEHOLDER_ACCOUNT, runSnapshot, type SnapshotRunOptions } from '../../src/snapshot/run.js';
+import { PLACEHOLDER_ACCOUNT, runSnapshot, type SnapshotOutcome, type SnapshotRunOptions } from '../../src/snapshot/run.js';
 import type { SnapshotSource } from '../../src/snapshot/source.js';
 import { parseFixture } from '../../src/fixtures/load.js';
 import {
@@ -116,34 +116,12 @@ describe('fixtures snapshot against the mock (rate limit on)', () => {
 });
 
 describe('fixtures snapshot keeps what OpenBOM served as it served it', () => {
-  it("a file cell naming a document id not of OpenBOM's shape is left out (never fetched with the account), and the run goes on", async () => {
-    const doc = smallFixtureDoc();
-    Object.assign(doc.catalogs![0]!.parts[1]!.row, {
-      Drawing: { name: 'odd.pdf', base64: Buffer.from('%PDF-1.4 odd').toString('base64'), docId: 'not-a-uuid' },
-    });
-    const mock = await serveMock(parseFixture(JSON.stringify(doc)), { rateLimit: 50 });
-    const out = join(mkdtempSync(join(tmpdir(), 'snapshot-')), 'out');
-    try {
-      const outcome = await runSnapshot({
-        source: createSnapshotSource({ baseUrl: mock.server.url, requestsPerSecond: 50, ...TESTER }),
-        origin: mock.server.url,
-        outDir: out,
-        filesPerRow: Infinity,
-        resume: false,
-        secrets: TESTER,
-      });
-      expect(outcome.complete).toBe(true);
-      expect(loadFixtureFile(join(out, 'fixture.yaml')).catalogs[0]!.parts[1]!.row.Drawing).toBeNull();
-      expect((await mock.journal()).some((entry) => entry.path.includes('/document/not-a-uuid/'))).toBe(false);
-    } finally {
-      await mock.close();
-      rmSync(join(out, '..'), { recursive: true, force: true });
-    }
-  });
-
-  it('verbatim cells, files on other documents, entry ids and date text come back answer for answer', async () => {
-    const original = parseFixture(JSON.stringify(servedAsIsFixtureDoc()));
-    // What is kept is the subject here, not the budget (the tests above hold the snapshot to OpenBOM's 5/s).
+  /**
+   * Serves `original` on a mock, snapshots it and hands the outcome, the snapshot's folder and the mock to `check`;
+   * everything is closed and removed after. What is kept is the subject here, not the budget (the tests above hold
+   * the snapshot to OpenBOM's 5/s): mock and snapshot run at 50/s.
+   */
+  async function snapshotOf(original: Fixture, check: (outcome: SnapshotOutcome, out: string, mock: ServedMock) => Promise<void>) {
     const mock = await serveMock(original, { rateLimit: 50 });
     const out = join(mkdtempSync(join(tmpdir(), 'snapshot-')), 'out');
     try {
@@ -155,6 +133,28 @@ describe('fixtures snapshot keeps what OpenBOM served as it served it', () => {
         resume: false,
         secrets: TESTER,
       });
+      await check(outcome, out, mock);
+    } finally {
+      await mock.close();
+      rmSync(join(out, '..'), { recursive: true, force: true });
+    }
+  }
+
+  it("a file cell naming a document id not of OpenBOM's shape is left out (never fetched with the account), and the run goes on", async () => {
+    const doc = smallFixtureDoc();
+    Object.assign(doc.catalogs![0]!.parts[1]!.row, {
+      Drawing: { name: 'odd.pdf', base64: Buffer.from('%PDF-1.4 odd').toString('base64'), docId: 'not-a-uuid' },
+    });
+    await snapshotOf(parseFixture(JSON.stringify(doc)), async (outcome, out, mock) => {
+      expect(outcome.complete).toBe(true);
+      expect(loadFixtureFile(join(out, 'fixture.yaml')).catalogs[0]!.parts[1]!.row.Drawing).toBeNull();
+      expect((await mock.journal()).some((entry) => entry.path.includes('/document/not-a-uuid/'))).toBe(false);
+    });
+  });
+
+  it('verbatim cells, files on other documents, entry ids and date text come back answer for answer', async () => {
+    const original = parseFixture(JSON.stringify(servedAsIsFixtureDoc()));
+    await snapshotOf(original, async (outcome, out) => {
       expect(outcome.complete).toBe(true);
       expect(outcome.warnings).toEqual([]);
       const snapshot = loadFixtureFile(join(out, 'fixture.yaml'));
@@ -165,9 +165,6 @@ describe('fixtures snapshot keeps what OpenBOM served as it served it', () => {
       expect(part1!.row.Drawing).toMatchObject({ kind: 'file', name: 'shared sheet.pdf', docId: '9b2f6c1e-3d4a-4e5f-8a6b-7c8d9e0f1a2b' });
       expect(snapshot.catalogs[0]).toMatchObject({ createdDate: '2023-01-02T03:04:05Z', modifiedDate: 'yesterday' });
       await expectSameAnswers(original, TESTER, snapshot, placeholderLogin);
-    } finally {
-      await mock.close();
-      rmSync(join(out, '..'), { recursive: true, force: true });
-    }
+    });
   });
 });
